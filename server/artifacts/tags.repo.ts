@@ -1,0 +1,45 @@
+import type { Queryable } from '../db/types.ts';
+
+export interface TaggedArtifact {
+  artifact_id: number;
+  digest: string;
+  media_type: string;
+  manifest_size: number;
+  subject_digest: string | null;
+}
+
+export const tagsRepo = {
+  /** Points `name` at the artifact, moving the tag when it already exists. */
+  async upsert(db: Queryable, repositoryId: number, name: string, artifactId: number): Promise<void> {
+    await db('tags')
+      .insert({ repository_id: repositoryId, name, artifact_id: artifactId })
+      .onConflict(['repository_id', 'name'])
+      .merge({ artifact_id: artifactId, push_time: db.fn.now() });
+  },
+
+  async resolve(db: Queryable, repositoryName: string, tag: string): Promise<TaggedArtifact | undefined> {
+    return db('tags as t')
+      .join('repositories as r', 'r.id', 't.repository_id')
+      .join('artifacts as a', 'a.id', 't.artifact_id')
+      .where({ 'r.name': repositoryName, 't.name': tag })
+      .first<TaggedArtifact | undefined>('a.id as artifact_id', 'a.digest', 'a.media_type', 'a.manifest_size', 'a.subject_digest');
+  },
+
+  async delete(db: Queryable, repositoryName: string, tag: string): Promise<number> {
+    return db('tags')
+      .whereIn('repository_id', db('repositories').where({ name: repositoryName }).select('id'))
+      .where({ name: tag })
+      .delete();
+  },
+
+  /** Tag names in lexical order after `last`. */
+  async names(db: Queryable, repositoryId: number, opts: { last?: string; limit: number }): Promise<string[]> {
+    const q = db('tags').where({ repository_id: repositoryId }).orderBy('name').limit(opts.limit).pluck<string[]>('name');
+    if (opts.last) q.where('name', '>', opts.last);
+    return q;
+  },
+
+  async namesForArtifact(db: Queryable, artifactId: number): Promise<string[]> {
+    return db('tags').where({ artifact_id: artifactId }).orderBy('name').pluck<string[]>('name');
+  },
+};

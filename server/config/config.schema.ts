@@ -1,0 +1,94 @@
+/**
+ * The single configuration schema: types, defaults and validation in one place. Unknown keys are rejected so a
+ * typo stops start-up instead of being silently ignored.
+ */
+export interface BerthConfig {
+  /** TCP port the HTTP server listens on. */
+  port: number;
+  /** Address to bind. */
+  host: string;
+  /** Where embedded state lives: the PGlite database, blobs, uploads and keys. */
+  dataDir: string;
+  /** Public base URL (scheme://host[:port]) used in absolute links; derived from the request when empty. */
+  externalUrl: string;
+  database: {
+    /** `postgres://...` selects PostgreSQL; empty selects the embedded PGlite database under dataDir. */
+    url: string;
+    /** Maximum PostgreSQL connections in the pool. */
+    poolMax: number;
+  };
+  /** Password for the `admin` user created on first start; a random one is printed when empty. */
+  adminPassword: string;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  storage: {
+    driver: 'filesystem';
+    filesystem: { rootDirectory: string };
+  };
+  registry: {
+    /** Manifests larger than this are refused (the spec suggests at least 4 MiB). */
+    maxManifestBytes: number;
+    /** Uploads idle for longer than this are removed. */
+    uploadTtlMinutes: number;
+    /** How often the stale upload sweeper runs. */
+    uploadSweepMinutes: number;
+    /** Read buffer for streaming blobs; 64 KiB halves pull throughput, 1-4 MiB keeps up with the disk. */
+    readBufferBytes: number;
+    /** Size of the in-memory manifest cache (content-addressed, never stale). */
+    manifestCacheBytes: number;
+  };
+}
+
+export const configJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 5000 },
+    host: { type: 'string', default: '0.0.0.0' },
+    dataDir: { type: 'string', minLength: 1, default: './data' },
+    externalUrl: { type: 'string', default: '', pattern: '^(|https?://[^/\\s]+)$' },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', default: '', pattern: '^(|postgres(ql)?://.*)$' },
+        poolMax: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+      },
+    },
+    adminPassword: { type: 'string', default: '' },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        driver: { enum: ['filesystem'], default: 'filesystem' },
+        filesystem: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { rootDirectory: { type: 'string', default: '' } },
+        },
+      },
+    },
+    registry: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxManifestBytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 4194304 },
+        uploadTtlMinutes: { type: 'integer', minimum: 1, default: 1440 },
+        uploadSweepMinutes: { type: 'integer', minimum: 1, default: 60 },
+        readBufferBytes: { type: 'integer', minimum: 16384, maximum: 16777216, default: 4194304 },
+        manifestCacheBytes: { type: 'integer', minimum: 0, default: 67108864 },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,117 @@
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('users', (t) => {
+    t.increments('id').primary();
+    t.text('username').notNullable().unique();
+    t.text('email');
+    t.text('realname');
+    t.text('password_hash').notNullable();
+    t.boolean('sysadmin').notNullable().defaultTo(false);
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+
+  await knex.schema.createTable('projects', (t) => {
+    t.increments('id').primary();
+    t.text('name').notNullable().unique();
+    t.boolean('public').notNullable().defaultTo(false);
+    t.integer('owner_id').references('users.id').onDelete('SET NULL');
+    // Harbor keeps project metadata as string key/values (auto_scan, severity, ...).
+    t.jsonb('metadata').notNullable().defaultTo('{}');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+
+  await knex.schema.createTable('repositories', (t) => {
+    t.increments('id').primary();
+    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    // Collation "C": the catalog and tag lists are in byte order, as the distribution spec asks.
+    t.specificType('name', 'text collate "C"').notNullable().unique();
+    t.text('description');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.index(['project_id', 'name']);
+  });
+
+  // Blob bytes are content-addressed and shared; this row says they are stored and verified.
+  await knex.schema.createTable('blobs', (t) => {
+    t.text('digest').primary();
+    t.bigInteger('size').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+
+  // Which repository may serve which blob (a digest alone never grants access). Keyed by repository name
+  // because blobs are uploaded before the first manifest creates the repository row.
+  await knex.schema.createTable('repository_blobs', (t) => {
+    t.text('repository_name').notNullable();
+    t.text('digest').notNullable().references('blobs.digest');
+    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['repository_name', 'digest']);
+    t.index(['digest']);
+    t.index(['project_id']);
+  });
+
+  await knex.schema.createTable('artifacts', (t) => {
+    t.bigIncrements('id').primary();
+    t.integer('repository_id').notNullable().references('repositories.id').onDelete('CASCADE');
+    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    t.text('digest').notNullable();
+    t.text('media_type').notNullable();
+    t.text('artifact_type');
+    t.text('config_media_type');
+    t.text('config_digest');
+    // Manifest size alone; total size (manifest + unique blobs) for display and quotas.
+    t.integer('manifest_size').notNullable();
+    t.bigInteger('size').notNullable();
+    t.jsonb('annotations');
+    t.text('subject_digest');
+    t.timestamp('push_time', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('pull_time', { useTz: true });
+    t.unique(['repository_id', 'digest']);
+    t.index(['repository_id', 'subject_digest']);
+    t.index(['digest']);
+  });
+
+  await knex.schema.createTable('artifact_blobs', (t) => {
+    t.bigInteger('artifact_id').notNullable().references('artifacts.id').onDelete('CASCADE');
+    t.text('digest').notNullable();
+    t.primary(['artifact_id', 'digest']);
+    t.index(['digest']);
+  });
+
+  // Manifests an index names, with their platform, so `--arch` pulls and the UI need not reparse.
+  await knex.schema.createTable('artifact_children', (t) => {
+    t.bigInteger('parent_id').notNullable().references('artifacts.id').onDelete('CASCADE');
+    t.text('child_digest').notNullable();
+    t.jsonb('platform');
+    t.primary(['parent_id', 'child_digest']);
+    t.index(['child_digest']);
+  });
+
+  await knex.schema.createTable('tags', (t) => {
+    t.bigIncrements('id').primary();
+    t.integer('repository_id').notNullable().references('repositories.id').onDelete('CASCADE');
+    t.bigInteger('artifact_id').notNullable().references('artifacts.id').onDelete('CASCADE');
+    t.specificType('name', 'text collate "C"').notNullable();
+    t.timestamp('push_time', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('pull_time', { useTz: true });
+    t.unique(['repository_id', 'name']);
+    t.index(['artifact_id']);
+  });
+
+  await knex.schema.createTable('uploads', (t) => {
+    t.uuid('id').primary();
+    t.text('repository_name').notNullable();
+    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.index(['created_at']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const table of ['uploads', 'tags', 'artifact_children', 'artifact_blobs', 'artifacts', 'repository_blobs', 'blobs', 'repositories', 'projects', 'users']) {
+    await knex.schema.dropTableIfExists(table);
+  }
+}

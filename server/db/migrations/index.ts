@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as m001 from './001-registry-core.ts';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations in order. Listed explicitly so they work the same from source (tsx) and from a bundle. Never edit a landed one. */
+const migrations: Array<[string, Migration]> = [['001-registry-core', m001]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

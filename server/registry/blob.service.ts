@@ -1,0 +1,138 @@
+import type { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import type { Logger } from '../core/logger.ts';
+import { BerthError } from '../core/errors.ts';
+import { requireDigest } from '../core/digest.ts';
+import { newUploadId } from '../core/ids.ts';
+import { blobsRepo } from '../blobs/blobs.repo.ts';
+import { uploadsRepo } from '../blobs/uploads.repo.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { UploadStore } from '../storage/upload-store.ts';
+import type { ProjectRef } from '../projects/projects.service.ts';
+import { RegistryCache } from './registry-cache.ts';
+
+/** The request body of an upload step, with what the client declared about it. */
+export interface UploadBody {
+  stream: Readable;
+  /** Offset the chunk starts at (Content-Range), when given. */
+  start?: number;
+  /** Content-Length, when given. */
+  length?: number;
+}
+
+/**
+ * Blobs as a repository sees them: reads check the repository's link (from cache on the hot path), uploads
+ * stream to storage while hashing and become visible only after the digest checks out.
+ */
+export class BlobService {
+  constructor(
+    private readonly db: Knex,
+    private readonly blobs: BlobStore,
+    private readonly uploads: UploadStore,
+    private readonly cache: RegistryCache,
+    private readonly log: Logger,
+  ) {}
+
+  /** Size of a blob the repository may serve; BLOB_UNKNOWN otherwise. */
+  async stat(repo: string, digest: string): Promise<number> {
+    requireDigest(digest);
+    const key = RegistryCache.key(repo, digest);
+    const cached = this.cache.blobs.get(key);
+    if (cached !== undefined) return cached;
+    const size = await blobsRepo.linkedSize(this.db, repo, digest);
+    if (size === null) throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
+    this.cache.blobs.set(key, size);
+    return size;
+  }
+
+  async open(repo: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
+    return this.blobs.open(digest, range);
+  }
+
+  /** Removes the blob from the repository; the bytes stay until garbage collection finds them unreferenced. */
+  async unlink(repo: string, digest: string): Promise<void> {
+    requireDigest(digest);
+    const removed = await blobsRepo.unlink(this.db, repo, digest);
+    this.cache.blobs.delete(RegistryCache.key(repo, digest));
+    if (removed === 0) throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
+  }
+
+  /** Links a blob another repository holds; false when the source does not have it (the caller then uploads). */
+  async mount(repo: string, project: ProjectRef, digest: string, from: string): Promise<boolean> {
+    requireDigest(digest);
+    const size = await blobsRepo.linkedSize(this.db, from, digest);
+    if (size === null || (await this.blobs.size(digest)) !== size) return false;
+    await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
+    this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+    return true;
+  }
+
+  async startUpload(repo: string, project: ProjectRef): Promise<string> {
+    const id = newUploadId();
+    await this.uploads.create(id);
+    await uploadsRepo.create(this.db, { id, repositoryName: repo, projectId: project.id });
+    return id;
+  }
+
+  /** Bytes received so far. */
+  async uploadStatus(repo: string, id: string): Promise<number> {
+    await this.requireUpload(repo, id);
+    const size = await this.uploads.size(id);
+    if (size === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    return size;
+  }
+
+  async appendChunk(repo: string, id: string, body: UploadBody): Promise<number> {
+    await this.requireUpload(repo, id);
+    return this.uploads.append(id, body.stream, body.start, body.length);
+  }
+
+  /** Appends the final chunk (if any), verifies the digest and makes the blob visible in the repository. */
+  async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody): Promise<number> {
+    const parsed = requireDigest(digest);
+    await this.requireUpload(repo, id);
+    if (body) await this.uploads.append(id, body.stream, body.start, body.length);
+    const size = await this.uploads.complete(id, parsed).catch(async (err: unknown) => {
+      // A failed digest check discards the upload, so its row goes too.
+      if (err instanceof BerthError && err.code === 'DIGEST_INVALID') await uploadsRepo.delete(this.db, id);
+      throw err;
+    });
+    await this.db.transaction(async (trx) => {
+      await blobsRepo.link(trx, { repositoryName: repo, projectId: project.id, digest, size });
+      await uploadsRepo.delete(trx, id);
+    });
+    this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+    return size;
+  }
+
+  /** A whole blob in one POST: streamed to a private upload file, verified, then published. */
+  async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody): Promise<number> {
+    const parsed = requireDigest(digest);
+    const id = newUploadId();
+    await this.uploads.create(id);
+    try {
+      await this.uploads.append(id, body.stream, body.start, body.length);
+      const size = await this.uploads.complete(id, parsed);
+      await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
+      this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+      return size;
+    } finally {
+      await this.uploads.remove(id).catch((err: unknown) => this.log.warn({ err, upload: id }, 'upload cleanup failed'));
+    }
+  }
+
+  async cancelUpload(repo: string, id: string): Promise<void> {
+    await this.requireUpload(repo, id);
+    await this.uploads.remove(id);
+    await uploadsRepo.delete(this.db, id);
+  }
+
+  /** An upload belongs to the repository it was started in; another repository's id is unknown here. */
+  private async requireUpload(repo: string, id: string): Promise<void> {
+    if (!uuidPattern.test(id)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 100) });
+    const row = await uploadsRepo.find(this.db, id);
+    if (!row || row.repository_name !== repo) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+  }
+}
+
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,0 +1,44 @@
+import { readLimitedBody } from '../../http/body.ts';
+import { parseReference } from '../names.ts';
+import type { RepoRequest } from '../registry-deps.ts';
+
+const manifestPath = (name: string, digest: string): string => `/v2/${name}/manifests/${digest}`;
+
+/** GET and HEAD /v2/<name>/manifests/<reference> */
+export async function getManifest(r: RepoRequest, reference: string): Promise<void> {
+  const ref = parseReference(reference);
+  const { ctx } = r;
+  if (ctx.method === 'HEAD') {
+    const artifact = await r.deps.manifests.resolve(r.name.full, ref);
+    ctx.status = 200;
+    ctx.set('Content-Type', artifact.mediaType);
+    ctx.set('Docker-Content-Digest', artifact.digest);
+    ctx.set('ETag', `"${artifact.digest}"`);
+    ctx.length = artifact.size;
+    return;
+  }
+  const manifest = await r.deps.manifests.get(r.name.full, ref);
+  ctx.status = 200;
+  ctx.set('Content-Type', manifest.mediaType);
+  ctx.set('Docker-Content-Digest', manifest.digest);
+  ctx.set('ETag', `"${manifest.digest}"`);
+  ctx.body = manifest.body;
+}
+
+/** PUT /v2/<name>/manifests/<reference> */
+export async function putManifest(r: RepoRequest, reference: string): Promise<void> {
+  const ref = parseReference(reference);
+  const { ctx } = r;
+  const body = await readLimitedBody(ctx.req, r.deps.config.registry.maxManifestBytes);
+  const pushed = await r.deps.manifests.put(r.name.full, r.project, ref, body, ctx.get('content-type') || undefined);
+  ctx.status = 201;
+  ctx.set('Location', manifestPath(r.name.full, pushed.digest));
+  ctx.set('Docker-Content-Digest', pushed.digest);
+  if (pushed.subjectDigest) ctx.set('OCI-Subject', pushed.subjectDigest);
+}
+
+/** DELETE /v2/<name>/manifests/<reference>: by tag removes the tag only, by digest the artifact. */
+export async function deleteManifest(r: RepoRequest, reference: string): Promise<void> {
+  await r.deps.manifests.delete(r.name.full, parseReference(reference));
+  r.ctx.status = 202;
+}

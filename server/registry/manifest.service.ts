@@ -1,0 +1,190 @@
+import type { Knex } from 'knex';
+import { BerthError } from '../core/errors.ts';
+import { digestOf, parseDigest } from '../core/digest.ts';
+import { artifactsRepo } from '../artifacts/artifacts.repo.ts';
+import { repositoriesRepo } from '../artifacts/repositories.repo.ts';
+import { tagsRepo } from '../artifacts/tags.repo.ts';
+import { blobsRepo } from '../blobs/blobs.repo.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { storageFailure } from '../storage/upload-store.ts';
+import type { ProjectRef } from '../projects/projects.service.ts';
+import { isForeignLayer } from './media-types.ts';
+import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
+import type { Reference } from './names.ts';
+import { RegistryCache, type CachedArtifact } from './registry-cache.ts';
+
+export interface StoredManifest extends CachedArtifact {
+  body: Buffer;
+}
+
+export interface PushedManifest {
+  digest: string;
+  subjectDigest?: string;
+  /** False when the same digest was already in the repository (a re-push or a retag). */
+  created: boolean;
+}
+
+/**
+ * Manifests and tags of a repository. Reads are answered from memory once warm; writes validate the manifest,
+ * store its bytes content-addressed, then record the artifact, its references and its tag in one transaction.
+ */
+export class ManifestService {
+  constructor(
+    private readonly db: Knex,
+    private readonly blobs: BlobStore,
+    private readonly cache: RegistryCache,
+  ) {}
+
+  /** Resolves a reference to the artifact; MANIFEST_UNKNOWN when the repository has none. */
+  async resolve(repo: string, ref: Reference): Promise<CachedArtifact> {
+    const digest = ref.kind === 'digest' ? ref.digest : await this.resolveTag(repo, ref.tag);
+    const key = RegistryCache.key(repo, digest);
+    const cached = this.cache.artifacts.get(key);
+    if (cached) return cached;
+    const row = await artifactsRepo.find(this.db, repo, digest);
+    if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, ref.kind === 'tag' ? { tag: ref.tag } : { digest });
+    const artifact = { digest: row.digest, mediaType: row.media_type, size: row.manifest_size, subjectDigest: row.subject_digest };
+    this.cache.artifacts.set(key, artifact);
+    return artifact;
+  }
+
+  async get(repo: string, ref: Reference): Promise<StoredManifest> {
+    const artifact = await this.resolve(repo, ref);
+    let body = this.cache.bodies.get(artifact.digest);
+    if (!body) {
+      body = await this.blobs.read(artifact.digest).catch((err: unknown) => {
+        throw err instanceof BerthError ? new BerthError('MANIFEST_UNKNOWN', 'manifest content is missing from storage') : err;
+      });
+      this.cache.bodies.set(artifact.digest, body);
+    }
+    return { ...artifact, body };
+  }
+
+  private async resolveTag(repo: string, tag: string): Promise<string> {
+    const key = RegistryCache.key(repo, tag);
+    const cached = this.cache.tags.get(key);
+    if (cached) return cached;
+    const row = await tagsRepo.resolve(this.db, repo, tag);
+    if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag });
+    this.cache.tags.set(key, row.digest);
+    return row.digest;
+  }
+
+  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+    const manifest = parseManifest(body, contentType);
+    const algorithm = ref.kind === 'digest' ? parseDigest(ref.digest)!.algorithm : 'sha256';
+    const digest = digestOf(body, algorithm);
+    if (ref.kind === 'digest' && ref.digest !== digest) {
+      throw new BerthError('DIGEST_INVALID', `manifest digest is ${digest}, not ${ref.digest}`);
+    }
+    const blobSizes = await this.checkReferences(repo, manifest);
+
+    // Bytes first, rows second: a row never points at content that is not stored.
+    try {
+      await this.blobs.put(body, algorithm);
+    } catch (err) {
+      throw storageFailure(err);
+    }
+    const size = body.length + [...blobSizes.values()].reduce((a, b) => a + b, 0);
+    const created = await this.db.transaction(async (trx) => {
+      const repositoryId = await repositoriesRepo.ensure(trx, project.id, repo);
+      await blobsRepo.link(trx, { repositoryName: repo, projectId: project.id, digest, size: body.length });
+      const result = await artifactsRepo.insert(trx, {
+        repositoryId,
+        projectId: project.id,
+        digest,
+        mediaType: manifest.mediaType,
+        artifactType: manifest.artifactType,
+        configMediaType: manifest.config?.mediaType,
+        configDigest: manifest.config?.digest,
+        manifestSize: body.length,
+        size,
+        annotations: manifest.annotations,
+        subjectDigest: manifest.subject?.digest,
+        blobDigests: [...blobSizes.keys()],
+        children: manifest.manifests.map((m) => ({ digest: m.digest, platform: m.platform })),
+      });
+      if (ref.kind === 'tag') await tagsRepo.upsert(trx, repositoryId, ref.tag, result.id);
+      return result.created;
+    });
+
+    this.cache.bodies.set(digest, body);
+    this.cache.blobs.set(RegistryCache.key(repo, digest), body.length);
+    this.cache.artifacts.set(RegistryCache.key(repo, digest), {
+      digest,
+      mediaType: manifest.mediaType,
+      size: body.length,
+      subjectDigest: manifest.subject?.digest ?? null,
+    });
+    if (ref.kind === 'tag') this.cache.tags.set(RegistryCache.key(repo, ref.tag), digest);
+    return { digest, subjectDigest: manifest.subject?.digest, created };
+  }
+
+  /**
+   * Every blob an image manifest names must be in the repository (with the size the descriptor claims), and every
+   * manifest an index names must be a manifest of the repository. Returns the blobs' sizes.
+   */
+  private async checkReferences(repo: string, manifest: ParsedManifest): Promise<Map<string, number>> {
+    if (manifest.kind === 'index') {
+      const wanted = [...new Set(manifest.manifests.map((m) => m.digest))];
+      const present = await artifactsRepo.digestsAmong(this.db, repo, wanted);
+      const missing = wanted.filter((d) => !present.has(d));
+      if (missing.length) throw new BerthError('MANIFEST_BLOB_UNKNOWN', `index names manifests unknown to this repository: ${missing.slice(0, 5).join(', ')}`, { digests: missing.slice(0, 20) });
+      return new Map();
+    }
+    const descriptors = [manifest.config!, ...manifest.layers].filter((d) => !isForeignLayer(d.mediaType));
+    const wanted = [...new Set(descriptors.map((d) => d.digest))];
+    const present = await blobsRepo.linkedAmong(this.db, repo, wanted);
+    const missing = wanted.filter((d) => !present.has(d));
+    if (missing.length) throw new BerthError('MANIFEST_BLOB_UNKNOWN', `manifest names blobs unknown to this repository: ${missing.slice(0, 5).join(', ')}`, { digests: missing.slice(0, 20) });
+    for (const d of descriptors) {
+      if (present.get(d.digest) !== d.size) {
+        throw new BerthError('MANIFEST_INVALID', `descriptor for ${d.digest} says ${d.size} bytes, the stored blob has ${present.get(d.digest)}`);
+      }
+    }
+    return present;
+  }
+
+  /** By tag: removes the tag only. By digest: removes the artifact and every tag pointing at it. */
+  async delete(repo: string, ref: Reference): Promise<void> {
+    if (ref.kind === 'tag') {
+      const removed = await tagsRepo.delete(this.db, repo, ref.tag);
+      this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
+      if (removed === 0) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
+      return;
+    }
+    const row = await artifactsRepo.find(this.db, repo, ref.digest);
+    if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest: ref.digest });
+    const parents = await artifactsRepo.parentsOf(this.db, row.repository_id, ref.digest);
+    if (parents.length) {
+      throw new BerthError('DENIED', `manifest ${ref.digest} is part of index ${parents[0]}; delete the index first`, { parents });
+    }
+    await artifactsRepo.delete(this.db, row.id);
+    this.cache.forgetArtifact(repo, ref.digest);
+  }
+
+  /** One page of tag names; `more` says whether another page follows. */
+  async tags(repo: string, opts: { last?: string; limit: number }): Promise<{ name: string; tags: string[]; more: boolean }> {
+    const repository = await repositoriesRepo.findByName(this.db, repo);
+    if (!repository) throw new BerthError('NAME_UNKNOWN', undefined, { name: repo });
+    if (opts.limit === 0) return { name: repo, tags: [], more: false };
+    const names = await tagsRepo.names(this.db, repository.id, { last: opts.last, limit: opts.limit + 1 });
+    return { name: repo, tags: names.slice(0, opts.limit), more: names.length > opts.limit };
+  }
+
+  /** The referrers of `digest` as an OCI image index. */
+  async referrers(repo: string, digest: string, artifactType?: string): Promise<object> {
+    const rows = await artifactsRepo.referrers(this.db, repo, digest, artifactType);
+    return {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: rows.map((r) => ({
+        mediaType: r.media_type,
+        digest: r.digest,
+        size: r.manifest_size,
+        ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+        ...(r.annotations ? { annotations: r.annotations } : {}),
+      })),
+    };
+  }
+}

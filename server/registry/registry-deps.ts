@@ -1,0 +1,29 @@
+import type { Context } from 'koa';
+import type { BerthConfig } from '../config/config.schema.ts';
+import type { Logger } from '../core/logger.ts';
+import type { BasicAuthenticator } from '../auth/basic-auth.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ProjectRef, ProjectsService } from '../projects/projects.service.ts';
+import type { BlobService } from './blob.service.ts';
+import type { CatalogService } from './catalog.service.ts';
+import type { ManifestService } from './manifest.service.ts';
+import type { RepositoryName } from './names.ts';
+
+export interface RegistryDeps {
+  config: Readonly<BerthConfig>;
+  log: Logger;
+  basic: BasicAuthenticator;
+  projects: ProjectsService;
+  blobs: BlobService;
+  manifests: ManifestService;
+  catalog: CatalogService;
+}
+
+/** A /v2 request after authentication and authorization: handlers get everything already checked. */
+export interface RepoRequest {
+  ctx: Context;
+  name: RepositoryName;
+  project: ProjectRef;
+  principal: Principal;
+  deps: RegistryDeps;
+}

@@ -1,0 +1,96 @@
+import type { Context, Middleware } from 'koa';
+import { BerthError } from '../core/errors.ts';
+import { canAccessRepository, type RepositoryAction } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import { authenticate } from '../http/authenticate.ts';
+import { renderError } from '../http/render-error.ts';
+import { deleteBlob, getBlob } from './handlers/blobs.ts';
+import { listCatalog, listReferrers, listTags } from './handlers/listings.ts';
+import { deleteManifest, getManifest, putManifest } from './handlers/manifests.ts';
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './handlers/uploads.ts';
+import { parseRepositoryName } from './names.ts';
+import type { RegistryDeps, RepoRequest } from './registry-deps.ts';
+import { matchRegistryRoute, type RegistryRoute } from './route-match.ts';
+
+type RepoRoute = Exclude<RegistryRoute, { kind: 'base' } | { kind: 'catalog' }>;
+interface Endpoint {
+  action: RepositoryAction;
+  handle(r: RepoRequest, route: RepoRoute): Promise<void>;
+}
+
+const item = (route: RepoRoute): string => ('reference' in route ? route.reference : 'digest' in route ? route.digest : 'id' in route ? route.id : '');
+
+/** Every repository endpoint and the one permission it needs: no route exists without one. */
+const endpoints: Record<RepoRoute['kind'], Record<string, Endpoint>> = {
+  manifest: {
+    GET: { action: 'pull', handle: (r, route) => getManifest(r, item(route)) },
+    HEAD: { action: 'pull', handle: (r, route) => getManifest(r, item(route)) },
+    PUT: { action: 'push', handle: (r, route) => putManifest(r, item(route)) },
+    DELETE: { action: 'delete', handle: (r, route) => deleteManifest(r, item(route)) },
+  },
+  blob: {
+    GET: { action: 'pull', handle: (r, route) => getBlob(r, item(route)) },
+    HEAD: { action: 'pull', handle: (r, route) => getBlob(r, item(route)) },
+    DELETE: { action: 'delete', handle: (r, route) => deleteBlob(r, item(route)) },
+  },
+  upload: {
+    POST: { action: 'push', handle: (r, route) => (item(route) === '' ? startUpload(r) : Promise.reject(notAllowed())) },
+    GET: { action: 'push', handle: (r, route) => uploadStatus(r, item(route)) },
+    PATCH: { action: 'push', handle: (r, route) => patchUpload(r, item(route)) },
+    PUT: { action: 'push', handle: (r, route) => completeUpload(r, item(route)) },
+    DELETE: { action: 'push', handle: (r, route) => cancelUpload(r, item(route)) },
+  },
+  tags: { GET: { action: 'pull', handle: (r) => listTags(r) } },
+  referrers: { GET: { action: 'pull', handle: (r, route) => listReferrers(r, item(route)) } },
+};
+
+const notAllowed = (): BerthError => new BerthError('METHOD_NOT_ALLOWED');
+
+/**
+ * The OCI Distribution API under /v2. Authenticates, finds the endpoint, checks the one permission it needs
+ * against the repository's project, then hands over; every failure is rendered in the OCI error shape.
+ */
+export function registryRoutes(deps: RegistryDeps): Middleware {
+  const challenge = 'Basic realm="Berth Registry", charset="UTF-8"';
+  return async (ctx, next) => {
+    if (ctx.path !== '/v2' && !ctx.path.startsWith('/v2/')) return next();
+    ctx.set('Docker-Distribution-API-Version', 'registry/2.0');
+    try {
+      const principal = await authenticate(ctx, deps.basic);
+      ctx.state.principal = principal;
+      await dispatch(ctx, principal, deps);
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', challenge);
+      renderError(ctx, err, 'oci', deps.log);
+    }
+  };
+}
+
+async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps): Promise<void> {
+  const route = matchRegistryRoute(ctx.path);
+  if (!route) throw new BerthError('NAME_INVALID', 'not a registry API path');
+  if (route.kind === 'base') {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw notAllowed();
+    // Clients probe /v2/ to learn how to authenticate, so anonymous callers get the challenge here.
+    if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
+    ctx.body = {};
+    return;
+  }
+  if (route.kind === 'catalog') {
+    if (ctx.method !== 'GET') throw notAllowed();
+    return listCatalog(ctx, principal, deps);
+  }
+  const endpoint = endpoints[route.kind][ctx.method];
+  if (!endpoint) throw notAllowed();
+  const name = parseRepositoryName(route.name);
+  const project = await deps.projects.findByName(name.project);
+  if (!project) {
+    if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
+    throw new BerthError('NAME_UNKNOWN', `project "${name.project}" does not exist; create it before pushing`, { name: name.full });
+  }
+  if (!canAccessRepository(principal, project, endpoint.action)) {
+    if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
+    throw new BerthError('DENIED', `requested access to ${endpoint.action} ${name.full} is denied`);
+  }
+  await endpoint.handle({ ctx, name, project, principal, deps }, route);
+}

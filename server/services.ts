@@ -1,0 +1,50 @@
+import type { BerthConfig } from './config/config.schema.ts';
+import type { Logger } from './core/logger.ts';
+import type { Database } from './db/database.ts';
+import type { StorageDriver } from './storage/driver.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import { UploadStore } from './storage/upload-store.ts';
+import { BasicAuthenticator } from './auth/basic-auth.ts';
+import { ProjectsService } from './projects/projects.service.ts';
+import { UsersService } from './users/users.service.ts';
+import { BlobService } from './registry/blob.service.ts';
+import { CatalogService } from './registry/catalog.service.ts';
+import { ManifestService } from './registry/manifest.service.ts';
+import { RegistryCache } from './registry/registry-cache.ts';
+import { UploadSweeper } from './registry/upload-sweeper.ts';
+
+/** Everything the HTTP layer and background work need, built once from config, database and storage. */
+export interface Services {
+  config: Readonly<BerthConfig>;
+  log: Logger;
+  db: Database;
+  storage: StorageDriver;
+  basic: BasicAuthenticator;
+  projects: ProjectsService;
+  users: UsersService;
+  blobs: BlobService;
+  manifests: ManifestService;
+  catalog: CatalogService;
+  uploadSweeper: UploadSweeper;
+}
+
+/** The composition root: wires services together without global state, so tests build as many as they like. */
+export function createServices(config: Readonly<BerthConfig>, log: Logger, db: Database, storage: StorageDriver): Services {
+  const blobStore = new BlobStore(storage);
+  const uploadStore = new UploadStore(storage, blobStore);
+  const cache = new RegistryCache(config.registry.manifestCacheBytes);
+  const projects = new ProjectsService(db.knex);
+  return {
+    config,
+    log,
+    db,
+    storage,
+    basic: new BasicAuthenticator(db.knex),
+    projects,
+    users: new UsersService(db.knex),
+    blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
+    manifests: new ManifestService(db.knex, blobStore, cache),
+    catalog: new CatalogService(db.knex, projects),
+    uploadSweeper: new UploadSweeper(db.knex, uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
+  };
+}
