@@ -1,0 +1,26 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../server/db/database.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteSnapshot: string;
+  }
+}
+
+/**
+ * Creates and migrates one PGlite database, then saves it as a tarball. Every test server starts from that
+ * snapshot (about 0.6 s) instead of creating a database from scratch (about 3 s).
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const db = await openDatabase({ url: '' });
+  const pglite = (db.knex.client as unknown as { pglite: { dumpDataDir(c: 'gzip'): Promise<Blob> } }).pglite;
+  const dump = await pglite.dumpDataDir('gzip');
+  await db.close();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-snapshot-'));
+  const file = path.join(dir, 'pglite.tar.gz');
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide('pgliteSnapshot', file);
+}
