@@ -29,7 +29,8 @@ export class OciTestClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.auth && !options.anonymous) headers.authorization = this.auth;
-    return fetch(`${this.baseUrl}${path}`, { method, headers, body: options.body, redirect: 'manual' });
+    const body = typeof options.body === 'string' ? options.body : options.body ? new Uint8Array(options.body) : undefined;
+    return fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
   }
 
   /** Uploads a blob with a single POST carrying the digest; returns its digest. */
