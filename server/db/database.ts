@@ -44,6 +44,17 @@ function openPostgres(url: string, poolMax: number): Database {
   return { kind: 'postgres', knex, close: () => knex.destroy() };
 }
 
+/**
+ * knex-pglite derives the SQL command from knex's method name, and `del`/`counter` are not command names, so
+ * deletes and increments would return the raw result instead of the affected row count as on PostgreSQL.
+ */
+class PgliteClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
+  processResponse(obj: { method?: string }, runner: unknown): unknown {
+    const method = obj.method === 'del' ? 'delete' : obj.method === 'counter' ? 'update' : obj.method;
+    return super.processResponse({ ...obj, method }, runner);
+  }
+}
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   let pglite: PGlite;
   if (options.pgliteSnapshot) {
@@ -55,7 +66,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     pglite = new PGlite();
   }
   await pglite.waitReady;
-  const knex = knexFactory({ client: ClientPgLite as unknown as typeof knexFactory.Client, dialect: 'postgres', connection: () => ({ pglite }) } as Knex.Config);
+  const knex = knexFactory({ client: PgliteClient as unknown as typeof knexFactory.Client, dialect: 'postgres', connection: () => ({ pglite }) } as Knex.Config);
   return {
     kind: 'pglite',
     knex,
