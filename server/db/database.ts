@@ -49,7 +49,7 @@ function openPostgres(url: string, poolMax: number): Database {
  * deletes and increments would return the raw result instead of the affected row count as on PostgreSQL.
  */
 class PgliteClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
-  processResponse(obj: { method?: string }, runner: unknown): unknown {
+  override processResponse(obj: { method?: string }, runner: unknown): unknown {
     const method = obj.method === 'del' ? 'delete' : obj.method === 'counter' ? 'update' : obj.method;
     return super.processResponse({ ...obj, method }, runner);
   }

@@ -41,8 +41,8 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
     await blobsRepo.link(db.knex, { repositoryName: 'meta/a', projectId, digest, size: 6 });
     expect(await blobsRepo.linkedSize(db.knex, 'meta/a', digest)).toBe(6);
     expect(await blobsRepo.linkedSize(db.knex, 'meta/b', digest)).toBeNull();
-    const [{ count }] = await db.knex('blobs').where({ digest }).count<Array<{ count: string | number }>>('* as count');
-    expect(Number(count)).toBe(1);
+    const [row] = await db.knex('blobs').where({ digest }).count<Array<{ count: string | number }>>('* as count');
+    expect(Number(row?.count)).toBe(1);
     expect(await blobsRepo.unlink(db.knex, 'meta/a', digest)).toBe(1);
     expect(await blobsRepo.linkedSize(db.knex, 'meta/a', digest)).toBeNull();
   });
