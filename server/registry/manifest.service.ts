@@ -11,7 +11,7 @@ import type { ProjectRef } from '../projects/projects.service.ts';
 import { isForeignLayer } from './media-types.ts';
 import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
 import type { Reference } from './names.ts';
-import { RegistryCache, type CachedArtifact } from './registry-cache.ts';
+import { maxCachedTags, RegistryCache, type CachedArtifact } from './registry-cache.ts';
 
 export interface StoredManifest extends CachedArtifact {
   body: Buffer;
@@ -41,10 +41,11 @@ export class ManifestService {
     const key = RegistryCache.key(repo, digest);
     const cached = this.cache.artifacts.get(key);
     if (cached) return cached;
+    const generation = this.cache.generation(repo);
     const row = await artifactsRepo.find(this.db, repo, digest);
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, ref.kind === 'tag' ? { tag: ref.tag } : { digest });
     const artifact = { digest: row.digest, mediaType: row.media_type, size: row.manifest_size, subjectDigest: row.subject_digest };
-    this.cache.artifacts.set(key, artifact);
+    if (this.cache.isCurrent(repo, generation)) this.cache.artifacts.set(key, artifact);
     return artifact;
   }
 
@@ -64,9 +65,10 @@ export class ManifestService {
     const key = RegistryCache.key(repo, tag);
     const cached = this.cache.tags.get(key);
     if (cached) return cached;
+    const generation = this.cache.generation(repo);
     const row = await tagsRepo.resolve(this.db, repo, tag);
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag });
-    this.cache.tags.set(key, row.digest);
+    if (this.cache.isCurrent(repo, generation)) this.cache.tags.set(key, row.digest);
     return row.digest;
   }
 
@@ -108,6 +110,7 @@ export class ManifestService {
       return result.created;
     });
 
+    this.cache.tagsChanged(repo);
     this.cache.bodies.set(digest, body);
     this.cache.blobs.set(RegistryCache.key(repo, digest), body.length);
     this.cache.artifacts.set(RegistryCache.key(repo, digest), {
@@ -150,6 +153,7 @@ export class ManifestService {
     if (ref.kind === 'tag') {
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
       this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
+      this.cache.tagsChanged(repo);
       if (removed === 0) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
       return;
     }
@@ -163,13 +167,28 @@ export class ManifestService {
     this.cache.forgetArtifact(repo, ref.digest);
   }
 
-  /** One page of tag names; `more` says whether another page follows. */
+  /**
+   * One page of tag names; `more` says whether another page follows. A repository's whole tag list is kept in
+   * memory (sorted) so paging costs no query; very large repositories page from the database.
+   */
   async tags(repo: string, opts: { last?: string; limit: number }): Promise<{ name: string; tags: string[]; more: boolean }> {
-    const repository = await repositoriesRepo.findByName(this.db, repo);
-    if (!repository) throw new BerthError('NAME_UNKNOWN', undefined, { name: repo });
-    if (opts.limit === 0) return { name: repo, tags: [], more: false };
-    const names = await tagsRepo.names(this.db, repository.id, { last: opts.last, limit: opts.limit + 1 });
-    return { name: repo, tags: names.slice(0, opts.limit), more: names.length > opts.limit };
+    let all = this.cache.tagLists.get(repo);
+    if (!all) {
+      const generation = this.cache.generation(repo);
+      const repository = await repositoriesRepo.findByName(this.db, repo);
+      if (!repository) throw new BerthError('NAME_UNKNOWN', undefined, { name: repo });
+      const loaded = await tagsRepo.names(this.db, repository.id, { limit: maxCachedTags + 1 });
+      if (loaded.length > maxCachedTags) {
+        if (opts.limit === 0) return { name: repo, tags: [], more: false };
+        const names = await tagsRepo.names(this.db, repository.id, { last: opts.last, limit: opts.limit + 1 });
+        return { name: repo, tags: names.slice(0, opts.limit), more: names.length > opts.limit };
+      }
+      all = loaded;
+      if (this.cache.isCurrent(repo, generation)) this.cache.tagLists.set(repo, all);
+    }
+    const from = opts.last === undefined ? 0 : firstAfter(all, opts.last);
+    const tags = all.slice(from, from + opts.limit);
+    return { name: repo, tags, more: from + opts.limit < all.length };
   }
 
   /** The referrers of `digest` as an OCI image index. */
@@ -187,4 +206,17 @@ export class ManifestService {
       })),
     };
   }
+}
+
+/** Index of the first name sorting after `last` in byte order (the list is sorted the same way). */
+function firstAfter(sorted: string[], last: string): number {
+  const key = Buffer.from(last);
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Buffer.compare(Buffer.from(sorted[mid]!), key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
