@@ -24,11 +24,13 @@ export const blobsRepo = {
 
   /** Records a verified blob and links it to a repository; both are idempotent so concurrent pushes converge. */
   async link(db: Queryable, args: { repositoryName: string; projectId: number; digest: string; size: number }): Promise<void> {
-    await db('blobs').insert({ digest: args.digest, size: args.size }).onConflict('digest').ignore();
-    await db('repository_blobs')
-      .insert({ repository_name: args.repositoryName, project_id: args.projectId, digest: args.digest })
-      .onConflict(['repository_name', 'digest'])
-      .ignore();
+    // One statement (atomic, one round trip): the foreign key is checked at its end, after the blob row exists.
+    await db.raw(
+      `with blob as (insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing)
+       insert into repository_blobs (repository_name, project_id, digest) values (?, ?, ?)
+       on conflict (repository_name, digest) do nothing`,
+      [args.digest, args.size, args.repositoryName, args.projectId, args.digest],
+    );
   },
 
   async unlink(db: Queryable, repositoryName: string, digest: string): Promise<number> {

@@ -88,26 +88,21 @@ export class ManifestService {
       throw storageFailure(err);
     }
     const size = body.length + [...blobSizes.values()].reduce((a, b) => a + b, 0);
-    const created = await this.db.transaction(async (trx) => {
-      const repositoryId = await repositoriesRepo.ensure(trx, project.id, repo);
-      await blobsRepo.link(trx, { repositoryName: repo, projectId: project.id, digest, size: body.length });
-      const result = await artifactsRepo.insert(trx, {
-        repositoryId,
-        projectId: project.id,
-        digest,
-        mediaType: manifest.mediaType,
-        artifactType: manifest.artifactType,
-        configMediaType: manifest.config?.mediaType,
-        configDigest: manifest.config?.digest,
-        manifestSize: body.length,
-        size,
-        annotations: manifest.annotations,
-        subjectDigest: manifest.subject?.digest,
-        blobDigests: [...blobSizes.keys()],
-        children: manifest.manifests.map((m) => ({ digest: m.digest, platform: m.platform })),
-      });
-      if (ref.kind === 'tag') await tagsRepo.upsert(trx, repositoryId, ref.tag, result.id);
-      return result.created;
+    const { created } = await artifactsRepo.push(this.db, {
+      repositoryName: repo,
+      projectId: project.id,
+      digest,
+      mediaType: manifest.mediaType,
+      artifactType: manifest.artifactType,
+      configMediaType: manifest.config?.mediaType,
+      configDigest: manifest.config?.digest,
+      manifestSize: body.length,
+      size,
+      annotations: manifest.annotations,
+      subjectDigest: manifest.subject?.digest,
+      blobDigests: [...blobSizes.keys()],
+      children: manifest.manifests.map((m) => ({ digest: m.digest, platform: m.platform })),
+      tag: ref.kind === 'tag' ? ref.tag : undefined,
     });
 
     this.cache.tagsChanged(repo);
@@ -130,14 +125,23 @@ export class ManifestService {
   private async checkReferences(repo: string, manifest: ParsedManifest): Promise<Map<string, number>> {
     if (manifest.kind === 'index') {
       const wanted = [...new Set(manifest.manifests.map((m) => m.digest))];
-      const present = await artifactsRepo.digestsAmong(this.db, repo, wanted);
+      const unseen = wanted.filter((d) => !this.cache.artifacts.get(RegistryCache.key(repo, d)));
+      const present = new Set([...wanted.filter((d) => !unseen.includes(d)), ...(await artifactsRepo.digestsAmong(this.db, repo, unseen))]);
       const missing = wanted.filter((d) => !present.has(d));
       if (missing.length) throw new BerthError('MANIFEST_BLOB_UNKNOWN', `index names manifests unknown to this repository: ${missing.slice(0, 5).join(', ')}`, { digests: missing.slice(0, 20) });
       return new Map();
     }
     const descriptors = [manifest.config!, ...manifest.layers].filter((d) => !isForeignLayer(d.mediaType));
     const wanted = [...new Set(descriptors.map((d) => d.digest))];
-    const present = await blobsRepo.linkedAmong(this.db, repo, wanted);
+    // Blobs just pushed are in the link cache, so a typical push needs no query here.
+    const present = new Map<string, number>();
+    const unseen: string[] = [];
+    for (const d of wanted) {
+      const size = this.cache.blobs.get(RegistryCache.key(repo, d));
+      if (size === undefined) unseen.push(d);
+      else present.set(d, size);
+    }
+    for (const [d, size] of await blobsRepo.linkedAmong(this.db, repo, unseen)) present.set(d, size);
     const missing = wanted.filter((d) => !present.has(d));
     if (missing.length) throw new BerthError('MANIFEST_BLOB_UNKNOWN', `manifest names blobs unknown to this repository: ${missing.slice(0, 5).join(', ')}`, { digests: missing.slice(0, 20) });
     for (const d of descriptors) {

@@ -18,8 +18,9 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
   });
   afterAll(async () => db?.close());
 
-  const newArtifact = (repositoryId: number, digest: string, extra: Partial<Parameters<typeof artifactsRepo.insert>[1]> = {}) => ({
-    repositoryId,
+  const push = (repositoryName: string, digest: string, extra: Partial<Parameters<typeof artifactsRepo.push>[1]> = {}) =>
+    artifactsRepo.push(db.knex, {
+    repositoryName,
     projectId,
     digest,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -58,15 +59,18 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
     expect(await repositoriesRepo.ensure(db.knex, projectId, 'meta/app')).toBe(repoId);
     const d1 = sha256('m1');
     const d2 = sha256('m2');
-    const first = await artifactsRepo.insert(db.knex, newArtifact(repoId, d1, { blobDigests: [sha256('l'), sha256('l')] }));
-    const again = await artifactsRepo.insert(db.knex, newArtifact(repoId, d1));
+    const first = await push('meta/app', d1, { blobDigests: [sha256('l'), sha256('l')] });
+    const again = await push('meta/app', d1);
     expect(first.created).toBe(true);
     expect(again).toEqual({ id: first.id, created: false });
-    const second = await artifactsRepo.insert(db.knex, newArtifact(repoId, d2));
+    const second = await push('meta/app', d2);
     await tagsRepo.upsert(db.knex, repoId, 'latest', first.id);
     expect((await tagsRepo.resolve(db.knex, 'meta/app', 'latest'))?.digest).toBe(d1);
     await tagsRepo.upsert(db.knex, repoId, 'latest', second.id);
     expect((await tagsRepo.resolve(db.knex, 'meta/app', 'latest'))?.digest).toBe(d2);
+    expect(await push('meta/app', d1, { tag: 'pushed' })).toEqual({ id: first.id, created: false });
+    expect((await tagsRepo.resolve(db.knex, 'meta/app', 'pushed'))?.digest).toBe(d1);
+    expect(await blobsRepo.linkedSize(db.knex, 'meta/app', d1)).toBe(100);
     await artifactsRepo.delete(db.knex, second.id);
     expect(await tagsRepo.resolve(db.knex, 'meta/app', 'latest')).toBeUndefined();
     expect(await artifactsRepo.find(db.knex, 'meta/app', d1)).toMatchObject({ digest: d1, manifest_size: 100 });
@@ -74,7 +78,7 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
 
   it('lists tags and repositories in byte order with pagination', async () => {
     const repoId = await repositoriesRepo.ensure(db.knex, projectId, 'meta/order');
-    const art = await artifactsRepo.insert(db.knex, newArtifact(repoId, sha256('order')));
+    const art = await push('meta/order', sha256('order'));
     for (const t of ['b', 'B', 'a', 'A', '_z', '10', '9']) await tagsRepo.upsert(db.knex, repoId, t, art.id);
     expect(await tagsRepo.names(db.knex, repoId, { limit: 100 })).toEqual(['10', '9', 'A', 'B', '_z', 'a', 'b']);
     expect(await tagsRepo.names(db.knex, repoId, { limit: 2, last: 'A' })).toEqual(['B', '_z']);
@@ -88,13 +92,13 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
   it('finds referrers by subject, filtered by artifact type, and index parents', async () => {
     const repoId = await repositoriesRepo.ensure(db.knex, projectId, 'meta/refs');
     const subject = sha256('subject');
-    await artifactsRepo.insert(db.knex, newArtifact(repoId, subject));
-    await artifactsRepo.insert(db.knex, newArtifact(repoId, sha256('sig'), { subjectDigest: subject, artifactType: 'application/vnd.dev.cosign' }));
-    await artifactsRepo.insert(db.knex, newArtifact(repoId, sha256('sbom'), { subjectDigest: subject, artifactType: 'application/spdx+json', annotations: { a: 'b' } }));
+    await push('meta/refs', subject);
+    await push('meta/refs', sha256('sig'), { subjectDigest: subject, artifactType: 'application/vnd.dev.cosign' });
+    await push('meta/refs', sha256('sbom'), { subjectDigest: subject, artifactType: 'application/spdx+json', annotations: { a: 'b' } });
     expect((await artifactsRepo.referrers(db.knex, 'meta/refs', subject)).map((r) => r.digest)).toEqual([sha256('sig'), sha256('sbom')]);
     const sboms = await artifactsRepo.referrers(db.knex, 'meta/refs', subject, 'application/spdx+json');
     expect(sboms.map((r) => [r.digest, r.annotations])).toEqual([[sha256('sbom'), { a: 'b' }]]);
-    const index = await artifactsRepo.insert(db.knex, newArtifact(repoId, sha256('index'), { children: [{ digest: subject, platform: { os: 'linux', architecture: 'arm64' } }] }));
+    const index = await push('meta/refs', sha256('index'), { children: [{ digest: subject, platform: { os: 'linux', architecture: 'arm64' } }] });
     expect(await artifactsRepo.parentsOf(db.knex, repoId, subject)).toEqual([sha256('index')]);
     expect(await artifactsRepo.digestsAmong(db.knex, 'meta/refs', [subject, sha256('nope')])).toEqual(new Set([subject]));
     await artifactsRepo.delete(db.knex, index.id);
