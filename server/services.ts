@@ -45,6 +45,6 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, blobStore, cache),
     catalog: new CatalogService(db.knex, projects),
-    uploadSweeper: new UploadSweeper(db.knex, uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
+    uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
   };
 }

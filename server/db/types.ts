@@ -48,10 +48,3 @@ export interface ArtifactRow {
   push_time: Date;
   pull_time: Date | null;
 }
-
-export interface UploadRow {
-  id: string;
-  repository_name: string;
-  project_id: number;
-  created_at: Date;
-}

@@ -5,7 +5,6 @@ import { BerthError } from '../core/errors.ts';
 import { requireDigest } from '../core/digest.ts';
 import { newUploadId } from '../core/ids.ts';
 import { blobsRepo } from '../blobs/blobs.repo.ts';
-import { uploadsRepo } from '../blobs/uploads.repo.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { UploadStore } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
@@ -69,8 +68,7 @@ export class BlobService {
 
   async startUpload(repo: string, project: ProjectRef): Promise<string> {
     const id = newUploadId();
-    await this.uploads.create(id);
-    await uploadsRepo.create(this.db, { id, repositoryName: repo, projectId: project.id });
+    await this.uploads.create(id, { repository: repo, projectId: project.id });
     return id;
   }
 
@@ -92,15 +90,8 @@ export class BlobService {
     const parsed = requireDigest(digest);
     await this.requireUpload(repo, id);
     if (body) await this.uploads.append(id, body.stream, body.start, body.length);
-    const size = await this.uploads.complete(id, parsed).catch(async (err: unknown) => {
-      // A failed digest check discards the upload, so its row goes too.
-      if (err instanceof BerthError && err.code === 'DIGEST_INVALID') await uploadsRepo.delete(this.db, id);
-      throw err;
-    });
-    await this.db.transaction(async (trx) => {
-      await blobsRepo.link(trx, { repositoryName: repo, projectId: project.id, digest, size });
-      await uploadsRepo.delete(trx, id);
-    });
+    const size = await this.uploads.complete(id, parsed);
+    await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
     this.cache.blobs.set(RegistryCache.key(repo, digest), size);
     return size;
   }
@@ -124,14 +115,13 @@ export class BlobService {
   async cancelUpload(repo: string, id: string): Promise<void> {
     await this.requireUpload(repo, id);
     await this.uploads.remove(id);
-    await uploadsRepo.delete(this.db, id);
   }
 
   /** An upload belongs to the repository it was started in; another repository's id is unknown here. */
   private async requireUpload(repo: string, id: string): Promise<void> {
     if (!uuidPattern.test(id)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 100) });
-    const row = await uploadsRepo.find(this.db, id);
-    if (!row || row.repository_name !== repo) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    const owner = await this.uploads.owner(id);
+    if (!owner || owner.repository !== repo) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
   }
 }
 

@@ -6,4 +6,5 @@ export const paths = {
   uploadsRoot: 'uploads',
   uploadDir: (id: string): string => `uploads/${id}`,
   uploadData: (id: string): string => `uploads/${id}/data`,
+  uploadInfo: (id: string): string => `uploads/${id}/info`,
 };

@@ -7,6 +7,8 @@ import { digestOf, parseDigest } from '../core/digest.ts';
 import { BlobStore } from './blob-store.ts';
 import { FilesystemDriver } from './drivers/filesystem.ts';
 import { UploadStore } from './upload-store.ts';
+import { UploadSweeper } from '../registry/upload-sweeper.ts';
+import { createLogger } from '../core/logger.ts';
 
 describe('UploadStore', () => {
   let root: string;
@@ -84,5 +86,30 @@ describe('UploadStore', () => {
     await expect(uploads.complete('u7', parseDigest(digestOf('other'))!)).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
     expect(await uploads.size('u7')).toBeNull();
     expect(await blobs.size(digestOf('other'))).toBeNull();
+  });
+
+  it('records the session owner beside the bytes, readable by another node or after a restart', async () => {
+    await uploads.create('s1', { repository: 'library/app', projectId: 1 });
+    expect(await uploads.size('s1')).toBe(0);
+    const other = new UploadStore(driver, blobs);
+    expect(await other.owner('s1')).toMatchObject({ repository: 'library/app', projectId: 1 });
+    expect(await other.owner('nope')).toBeNull();
+  });
+
+  it('publishes an empty blob from a session that received no bytes', async () => {
+    await uploads.create('s2', { repository: 'library/app', projectId: 1 });
+    await uploads.complete('s2', parseDigest(digestOf(''))!);
+    expect(await blobs.size(digestOf(''))).toBe(0);
+  });
+
+  it('sweeps sessions idle past the time-to-live and keeps active ones', async () => {
+    await uploads.create('old', { repository: 'library/app', projectId: 1 });
+    await uploads.append('old', Readable.from([data]));
+    await uploads.create('new', { repository: 'library/app', projectId: 1 });
+    const sweeper = new UploadSweeper(uploads, 60_000, createLogger('silent'));
+    expect(await sweeper.sweep(new Date(Date.now() + 30_000))).toBe(0);
+    expect(await sweeper.sweep(new Date(Date.now() + 120_000))).toBe(2);
+    expect(await uploads.list()).toEqual([]);
+    expect(await uploads.owner('old')).toBeNull();
   });
 });

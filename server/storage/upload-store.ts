@@ -24,13 +24,23 @@ export function storageFailure(err: unknown): unknown {
   return err;
 }
 
+/** Who an upload session belongs to; stored next to its bytes. */
+export interface UploadOwner {
+  repository: string;
+  projectId: number;
+  startedAt: string;
+}
+
 /**
- * Upload bytes: each upload is a file that grows chunk by chunk. The running hash is kept in memory between
+ * Upload sessions live in storage, beside their bytes, not in the database: one source of truth that cannot
+ * disagree with the file after a crash, that every node sharing the storage sees, and that costs no database
+ * write per blob. Each upload is a folder with `info` (owner) and `data`, a file that grows chunk by chunk. The running hash is kept in memory between
  * requests so a blob is hashed once; when that state is gone (restart, another node served the previous chunk)
  * it is rebuilt by re-reading the file. A chunk is all or nothing: a failed or short chunk is cut off again.
  */
 export class UploadStore {
   private readonly states = new Map<string, HashState>();
+  private readonly owners = new Map<string, UploadOwner>();
   private readonly busy = new Set<string>();
 
   constructor(
@@ -38,19 +48,44 @@ export class UploadStore {
     private readonly blobs: BlobStore,
   ) {}
 
-  async create(id: string): Promise<void> {
+  /**
+   * Starts an upload. With an owner the session is recorded for later requests; without one it is a private
+   * upload finished within the same request (monolithic POST).
+   */
+  async create(id: string, owner?: Omit<UploadOwner, 'startedAt'>): Promise<void> {
     try {
-      await this.driver.putContent(paths.uploadData(id), Buffer.alloc(0));
+      if (owner) {
+        const info: UploadOwner = { ...owner, startedAt: new Date().toISOString() };
+        await this.driver.putContent(paths.uploadInfo(id), Buffer.from(JSON.stringify(info)));
+        this.owners.set(id, info);
+      } else {
+        await this.driver.putContent(paths.uploadData(id), Buffer.alloc(0));
+      }
     } catch (err) {
       throw storageFailure(err);
     }
     this.states.set(id, { algorithm: 'sha256', hash: newHash('sha256'), offset: 0 });
   }
 
+  /** The owner of an upload session, or null when there is no such session. */
+  async owner(id: string): Promise<UploadOwner | null> {
+    const known = this.owners.get(id);
+    if (known) return known;
+    try {
+      const info = JSON.parse((await this.driver.getContent(paths.uploadInfo(id))).toString('utf8')) as UploadOwner;
+      this.owners.set(id, info);
+      return info;
+    } catch {
+      return null;
+    }
+  }
+
   /** Current size of the upload, or null when it does not exist in storage. */
   async size(id: string): Promise<number | null> {
     const s = await this.driver.stat(paths.uploadData(id));
-    return s ? s.size : null;
+    if (s) return s.size;
+    // A session whose first chunk has not arrived yet has its info but no data file.
+    return (await this.driver.stat(paths.uploadInfo(id))) ? 0 : null;
   }
 
   /**
@@ -111,6 +146,7 @@ export class UploadStore {
       throw new BerthError('DIGEST_INVALID', `upload digest is ${digest.algorithm}:${actual}, not ${digest.algorithm}:${digest.hex}`);
     }
     try {
+      if (size === 0 && !(await this.driver.stat(paths.uploadData(id)))) await this.driver.putContent(paths.uploadData(id), Buffer.alloc(0));
       await this.blobs.commit(paths.uploadData(id), digest, size);
     } catch (err) {
       throw storageFailure(err);
@@ -121,6 +157,7 @@ export class UploadStore {
 
   async remove(id: string): Promise<void> {
     this.states.delete(id);
+    this.owners.delete(id);
     await this.driver.delete(paths.uploadDir(id));
   }
 
@@ -129,8 +166,12 @@ export class UploadStore {
     return this.driver.list(paths.uploadsRoot);
   }
 
-  async modifiedAt(id: string): Promise<Date | null> {
-    return (await this.driver.stat(paths.uploadData(id)))?.modifiedAt ?? null;
+  /** When the upload last changed (its last chunk, or its start); null when nothing of it is left. */
+  async lastActivity(id: string): Promise<Date | null> {
+    const times = [await this.driver.stat(paths.uploadData(id)), await this.driver.stat(paths.uploadInfo(id)), await this.driver.stat(paths.uploadDir(id))]
+      .filter((s) => s !== null)
+      .map((s) => s.modifiedAt.getTime());
+    return times.length ? new Date(Math.max(...times)) : null;
   }
 
   private async requireSize(id: string): Promise<number> {

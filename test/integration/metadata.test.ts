@@ -4,7 +4,6 @@ import { artifactsRepo } from '../../server/artifacts/artifacts.repo.ts';
 import { repositoriesRepo } from '../../server/artifacts/repositories.repo.ts';
 import { tagsRepo } from '../../server/artifacts/tags.repo.ts';
 import { blobsRepo } from '../../server/blobs/blobs.repo.ts';
-import { uploadsRepo } from '../../server/blobs/uploads.repo.ts';
 import { projectsRepo } from '../../server/projects/projects.repo.ts';
 import { databaseKinds, openTestDatabase } from '../helpers/databases.ts';
 import { sha256 } from '../helpers/oci-client.ts';
@@ -103,16 +102,5 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
     expect(await artifactsRepo.digestsAmong(db.knex, 'meta/refs', [subject, sha256('nope')])).toEqual(new Set([subject]));
     await artifactsRepo.delete(db.knex, index.id);
     expect(await artifactsRepo.parentsOf(db.knex, repoId, subject)).toEqual([]);
-  });
-
-  it('records uploads and finds stale ones', async () => {
-    const id = '3f1c2e9a-1b2c-4d5e-8f90-0123456789ab';
-    await uploadsRepo.create(db.knex, { id, repositoryName: 'meta/up', projectId });
-    expect((await uploadsRepo.find(db.knex, id))?.repository_name).toBe('meta/up');
-    expect(await uploadsRepo.createdBefore(db.knex, new Date(Date.now() + 60_000), 10)).toHaveLength(1);
-    expect(await uploadsRepo.createdBefore(db.knex, new Date(Date.now() - 60_000), 10)).toHaveLength(0);
-    expect(await uploadsRepo.existing(db.knex, [id])).toEqual(new Set([id]));
-    await uploadsRepo.delete(db.knex, id);
-    expect(await uploadsRepo.find(db.knex, id)).toBeUndefined();
   });
 });

@@ -101,17 +101,10 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['artifact_id']);
   });
 
-  await knex.schema.createTable('uploads', (t) => {
-    t.uuid('id').primary();
-    t.text('repository_name').notNullable();
-    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
-    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.index(['created_at']);
-  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['uploads', 'tags', 'artifact_children', 'artifact_blobs', 'artifacts', 'repository_blobs', 'blobs', 'repositories', 'projects', 'users']) {
+  for (const table of ['tags', 'artifact_children', 'artifact_blobs', 'artifacts', 'repository_blobs', 'blobs', 'repositories', 'projects', 'users']) {
     await knex.schema.dropTableIfExists(table);
   }
 }
