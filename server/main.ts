@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './core/logger.ts';
 import { StorageUnavailableError } from './storage/open-storage.ts';
+import { DatabaseUnavailableError } from './db/database.ts';
 import { startServer } from './server.ts';
 
 /** `npm start`: load config, start, print the generated admin password once, drain on SIGTERM/SIGINT. */
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   try {
     running = await startServer(config, { log });
   } catch (err) {
-    if (err instanceof StorageUnavailableError) {
+    if (err instanceof StorageUnavailableError || err instanceof DatabaseUnavailableError) {
       process.stderr.write(`berth: ${err.message}\n`);
       process.exit(3);
     }

@@ -34,7 +34,9 @@ export const errorTable = {
   UNSUPPORTED: { status: 415, oci: 'UNSUPPORTED', harbor: 'UNSUPPORTED_MEDIA_TYPE', message: 'the operation is unsupported' },
   METHOD_NOT_ALLOWED: { status: 405, oci: 'UNSUPPORTED', harbor: 'METHOD_NOT_ALLOWED', message: 'method not allowed' },
   TOOMANYREQUESTS: { status: 429, oci: 'TOOMANYREQUESTS', harbor: 'TOO_MANY_REQUESTS', message: 'too many requests' },
-  PAGINATION_NUMBER_INVALID: { status: 400, oci: 'PAGINATION_NUMBER_INVALID', harbor: 'BAD_REQUEST', message: 'invalid number of results requested' },
+  // The spec's table has no pagination code (Distribution's PAGINATION_NUMBER_INVALID is not in it).
+  PAGINATION_NUMBER_INVALID: { status: 400, oci: 'UNSUPPORTED', harbor: 'BAD_REQUEST', message: 'invalid number of results requested' },
+  BODY_INCOMPLETE: { status: 400, oci: 'BLOB_UPLOAD_INVALID', harbor: 'BAD_REQUEST', message: 'the request body ended before it was complete' },
   NOT_FOUND: { status: 404, oci: 'NAME_UNKNOWN', harbor: 'NOT_FOUND', message: 'not found' },
   BAD_REQUEST: { status: 400, oci: 'UNSUPPORTED', harbor: 'BAD_REQUEST', message: 'bad request' },
   CONFLICT: { status: 409, oci: 'DENIED', harbor: 'CONFLICT', message: 'conflict' },

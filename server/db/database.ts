@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
@@ -7,6 +6,21 @@ import pg from 'pg';
 import { migrationSource } from './migrations/index.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
+
+/** The metadata database cannot be opened; the message names where and why, without credentials. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+function describeTarget(options: DatabaseOptions): string {
+  if (!options.url) return options.pgliteDir ? `embedded database at ${options.pgliteDir}` : 'embedded database';
+  try {
+    const u = new URL(options.url);
+    return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (unparsable DATABASE_URL)';
+  }
+}
 
 export interface Database {
   kind: DatabaseKind;
@@ -29,14 +43,27 @@ export interface DatabaseOptions {
 
 /** Opens the metadata database (PGlite or PostgreSQL) and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const db = options.url ? openPostgres(options.url, options.poolMax ?? 10) : await openPglite(options);
+  let db: Database;
+  try {
+    db = options.url ? openPostgres(options.url, options.poolMax ?? 10) : await openPglite(options);
+  } catch (err) {
+    throw new DatabaseUnavailableError(`cannot open the ${describeTarget(options)}: ${reason(err)}`);
+  }
   try {
     await db.knex.migrate.latest({ migrationSource });
   } catch (err) {
-    await db.close();
-    throw err;
+    await db.close().catch(() => undefined);
+    throw new DatabaseUnavailableError(`cannot open the ${describeTarget(options)}: ${reason(err)}`);
   }
   return db;
+}
+
+/** PGlite reports file errors with Emscripten errno numbers and no text; name the common ones. */
+function reason(err: unknown): string {
+  const e = err as { name?: string; message?: string; errno?: number; code?: string };
+  const emscripten: Record<number, string> = { 2: 'permission denied', 20: 'file exists', 44: 'no such file or directory', 54: 'not a directory', 31: 'is a directory', 51: 'no space left on device' };
+  if (e?.name === 'ErrnoError' || (!e?.message && typeof e?.errno === 'number')) return emscripten[e.errno!] ?? `file system error ${e.errno}`;
+  return e?.message || String(err);
 }
 
 function openPostgres(url: string, poolMax: number): Database {
@@ -60,7 +87,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (options.pgliteSnapshot) {
     pglite = new PGlite({ loadDataDir: options.pgliteSnapshot });
   } else if (options.pgliteDir) {
-    await mkdir(path.dirname(options.pgliteDir), { recursive: true });
+    // Fail here with the operating system's words if the folder cannot exist, rather than inside PGlite.
+    await mkdir(options.pgliteDir, { recursive: true });
     pglite = new PGlite(options.pgliteDir);
   } else {
     pglite = new PGlite();

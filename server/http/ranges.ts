@@ -14,9 +14,11 @@ const notSatisfiable = (size: number, why: string): BerthError =>
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | undefined {
   if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  // A range unit the server does not know must be ignored (RFC 9110 section 14.2): serve the whole content.
+  if (!/^\s*bytes=/i.test(header)) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!m) {
-    if (/^bytes=[\d\s,-]+$/.test(header.trim()) && header.includes(',')) return undefined;
+    if (/^bytes=[\d\s,-]+$/i.test(header.trim()) && header.includes(',')) return undefined;
     throw notSatisfiable(size, `malformed Range header "${header.slice(0, 80)}"`);
   }
   const [, a, b] = m;

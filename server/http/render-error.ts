@@ -5,9 +5,13 @@ import { BerthError, errorTable } from '../core/errors.ts';
 export type ErrorSurface = 'oci' | 'harbor';
 
 /** Turns anything thrown into a typed error; unknown failures become INTERNAL and keep their cause for the log. */
+const clientGone = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 export function toBerthError(err: unknown): BerthError {
   if (err instanceof BerthError) return err;
-  const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
+  const e = err as { status?: number; expose?: boolean; message?: string; type?: string; code?: string };
+  // The client hung up mid-body: its failure, not ours, and nothing was kept (chunks are cut back).
+  if ((e?.code && clientGone.has(e.code)) || e?.message === 'aborted') return new BerthError('BODY_INCOMPLETE');
   // Koa/http-errors thrown for protocol problems (e.g. aborted request bodies) carry a 4xx status.
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     if (e.status === 413) return new BerthError('TOO_LARGE', e.message);

@@ -176,6 +176,10 @@ export class ManifestService {
    * memory (sorted) so paging costs no query; very large repositories page from the database.
    */
   async tags(repo: string, opts: { last?: string; limit: number }): Promise<{ name: string; tags: string[]; more: boolean }> {
+    if (opts.limit === 0) {
+      if (!this.cache.tagLists.get(repo) && !(await repositoriesRepo.findByName(this.db, repo))) throw new BerthError('NAME_UNKNOWN', undefined, { name: repo });
+      return { name: repo, tags: [], more: false };
+    }
     let all = this.cache.tagLists.get(repo);
     if (!all) {
       const generation = this.cache.generation(repo);
@@ -183,7 +187,6 @@ export class ManifestService {
       if (!repository) throw new BerthError('NAME_UNKNOWN', undefined, { name: repo });
       const loaded = await tagsRepo.names(this.db, repository.id, { limit: maxCachedTags + 1 });
       if (loaded.length > maxCachedTags) {
-        if (opts.limit === 0) return { name: repo, tags: [], more: false };
         const names = await tagsRepo.names(this.db, repository.id, { last: opts.last, limit: opts.limit + 1 });
         return { name: repo, tags: names.slice(0, opts.limit), more: names.length > opts.limit };
       }

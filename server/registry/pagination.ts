@@ -9,7 +9,8 @@ export function readPage(ctx: Context): { limit: number; last?: string } {
   const last = ctx.query.last;
   let limit = maxPage;
   if (n !== undefined) {
-    if (typeof n !== 'string' || !/^\d{1,6}$/.test(n)) throw new BerthError('PAGINATION_NUMBER_INVALID', `invalid n "${String(n).slice(0, 20)}"`);
+    // Any non-negative integer is a valid n; the registry may answer fewer (and links the next page).
+    if (typeof n !== 'string' || !/^\d{1,20}$/.test(n)) throw new BerthError('PAGINATION_NUMBER_INVALID', `invalid n "${String(n).slice(0, 20)}": n must be a non-negative integer`);
     limit = Math.min(Number(n), maxPage);
   }
   if (last !== undefined && typeof last !== 'string') throw new BerthError('PAGINATION_NUMBER_INVALID', 'last must be given once');

@@ -34,7 +34,7 @@ const endpoints: Record<RepoRoute['kind'], Record<string, Endpoint>> = {
     DELETE: { action: 'delete', handle: (r, route) => deleteBlob(r, item(route)) },
   },
   upload: {
-    POST: { action: 'push', handle: (r, route) => (item(route) === '' ? startUpload(r) : Promise.reject(notAllowed())) },
+    POST: { action: 'push', handle: (r, route) => (item(route) === '' ? startUpload(r) : Promise.reject(notAllowed(['GET', 'PATCH', 'PUT', 'DELETE']))) },
     GET: { action: 'push', handle: (r, route) => uploadStatus(r, item(route)) },
     PATCH: { action: 'push', handle: (r, route) => patchUpload(r, item(route)) },
     PUT: { action: 'push', handle: (r, route) => completeUpload(r, item(route)) },
@@ -44,7 +44,9 @@ const endpoints: Record<RepoRoute['kind'], Record<string, Endpoint>> = {
   referrers: { GET: { action: 'pull', handle: (r, route) => listReferrers(r, item(route)) } },
 };
 
-const notAllowed = (): BerthError => new BerthError('METHOD_NOT_ALLOWED');
+/** 405 with the Allow header RFC 9110 requires. */
+const notAllowed = (allowed: string[]): BerthError =>
+  new BerthError('METHOD_NOT_ALLOWED', `method not allowed; use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') });
 
 /**
  * The OCI Distribution API under /v2. Authenticates, finds the endpoint, checks the one permission it needs
@@ -70,18 +72,18 @@ async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps):
   const route = matchRegistryRoute(ctx.path);
   if (!route) throw new BerthError('NAME_INVALID', 'not a registry API path');
   if (route.kind === 'base') {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw notAllowed();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw notAllowed(['GET', 'HEAD']);
     // Clients probe /v2/ to learn how to authenticate, so anonymous callers get the challenge here.
     if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
     ctx.body = {};
     return;
   }
   if (route.kind === 'catalog') {
-    if (ctx.method !== 'GET') throw notAllowed();
+    if (ctx.method !== 'GET') throw notAllowed(['GET']);
     return listCatalog(ctx, principal, deps);
   }
   const endpoint = endpoints[route.kind][ctx.method];
-  if (!endpoint) throw notAllowed();
+  if (!endpoint) throw notAllowed(Object.keys(endpoints[route.kind]));
   const name = parseRepositoryName(route.name);
   const project = await deps.projects.findByName(name.project);
   if (!project) {

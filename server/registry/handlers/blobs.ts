@@ -11,12 +11,13 @@ export async function getBlob(r: RepoRequest, digest: string): Promise<void> {
   ctx.set('Accept-Ranges', 'bytes');
   ctx.set('ETag', `"${digest}"`);
   ctx.set('Content-Type', 'application/octet-stream');
-  const range = parseRange(ctx.get('range') || undefined, size);
   if (ctx.method === 'HEAD') {
+    // Range applies to GET only; a HEAD describes the whole blob.
     ctx.status = 200;
     ctx.length = size;
     return;
   }
+  const range = parseRange(ctx.get('range') || undefined, size);
   if (range) {
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);

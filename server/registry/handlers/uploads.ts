@@ -10,10 +10,11 @@ import type { RepoRequest } from '../registry-deps.ts';
 const uploadPath = (name: string, id: string): string => `/v2/${name}/blobs/uploads/${id}`;
 const blobPath = (name: string, digest: string): string => `/v2/${name}/blobs/${digest}`;
 
+/** A query parameter given at most once; '' when present but empty, undefined when absent. */
 function single(ctx: Context, key: string): string | undefined {
   const v = ctx.query[key];
   if (Array.isArray(v)) throw new BerthError('BLOB_UPLOAD_INVALID', `query parameter ${key} given more than once`);
-  return v || undefined;
+  return v;
 }
 
 /** The request body with the offset and length the client declared; a Content-Range must agree with the length. */
@@ -47,10 +48,11 @@ export async function startUpload(r: RepoRequest): Promise<void> {
   const digest = single(ctx, 'digest');
   const mount = single(ctx, 'mount');
   const from = single(ctx, 'from');
+  if (digest === '') throw new BerthError('DIGEST_INVALID', 'the digest query parameter is empty');
   if (mount && from && (await mayReadSource(r, from))) {
     if (await r.deps.blobs.mount(r.name.full, r.project, mount, from)) return answerBlob(ctx, r.name.full, mount);
   }
-  if (digest && !mount) {
+  if (digest !== undefined && !mount) {
     await r.deps.blobs.putMonolithic(r.name.full, r.project, digest, uploadBody(ctx));
     return answerBlob(ctx, r.name.full, digest);
   }
