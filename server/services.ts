@@ -12,6 +12,7 @@ import { CatalogService } from './registry/catalog.service.ts';
 import { ManifestService } from './registry/manifest.service.ts';
 import { RegistryCache } from './registry/registry-cache.ts';
 import { UploadSweeper } from './registry/upload-sweeper.ts';
+import { BufferPool } from './http/send-file.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -26,6 +27,7 @@ export interface Services {
   manifests: ManifestService;
   catalog: CatalogService;
   uploadSweeper: UploadSweeper;
+  readBuffers: BufferPool;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -45,6 +47,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, blobStore, cache),
     catalog: new CatalogService(db.knex, projects),
+    readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
   };
 }

@@ -6,6 +6,7 @@ import { requireDigest } from '../core/digest.ts';
 import { newUploadId } from '../core/ids.ts';
 import { blobsRepo } from '../blobs/blobs.repo.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import type { RandomAccessFile } from '../storage/driver.ts';
 import type { UploadStore } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { RegistryCache } from './registry-cache.ts';
@@ -44,8 +45,10 @@ export class BlobService {
     return size;
   }
 
-  async open(repo: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
-    return this.blobs.open(digest, range);
+  /** The blob's bytes for a client: a positional reader when storage offers one, else a stream. */
+  async open(repo: string, digest: string, range?: { start: number; end: number }): Promise<{ file: RandomAccessFile } | { stream: Readable }> {
+    const file = await this.blobs.openRandomAccess(digest);
+    return file ? { file } : { stream: await this.blobs.open(digest, range) };
   }
 
   /** Removes the blob from the repository; the bytes stay until garbage collection finds them unreferenced. */

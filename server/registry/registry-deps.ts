@@ -3,6 +3,7 @@ import type { BerthConfig } from '../config/config.schema.ts';
 import type { Logger } from '../core/logger.ts';
 import type { BasicAuthenticator } from '../auth/basic-auth.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { BufferPool } from '../http/send-file.ts';
 import type { ProjectRef, ProjectsService } from '../projects/projects.service.ts';
 import type { BlobService } from './blob.service.ts';
 import type { CatalogService } from './catalog.service.ts';
@@ -17,6 +18,8 @@ export interface RegistryDeps {
   blobs: BlobService;
   manifests: ManifestService;
   catalog: CatalogService;
+  /** Read buffers reused across blob downloads. */
+  readBuffers: BufferPool;
 }
 
 /** A /v2 request after authentication and authorization: handlers get everything already checked. */

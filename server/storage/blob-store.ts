@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { digestOf, parseDigest, requireDigest, type ParsedDigest } from '../core/digest.ts';
 import { BerthError } from '../core/errors.ts';
-import type { StorageDriver } from './driver.ts';
+import type { RandomAccessFile, StorageDriver } from './driver.ts';
 import { paths } from './paths.ts';
 
 /**
@@ -21,6 +21,17 @@ export class BlobStore {
   async open(digest: string, range?: { start: number; end: number }): Promise<Readable> {
     try {
       return await this.driver.reader(paths.blob(requireDigest(digest)), range);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
+      throw err;
+    }
+  }
+
+  /** A positional reader over the blob when the driver supports it (undefined otherwise: use `open`). */
+  async openRandomAccess(digest: string): Promise<RandomAccessFile | undefined> {
+    if (!this.driver.openRandomAccess) return undefined;
+    try {
+      return await this.driver.openRandomAccess(paths.blob(requireDigest(digest)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
       throw err;

@@ -14,6 +14,13 @@ export interface ReadOptions {
   end?: number;
 }
 
+/** A file opened for positional reads, for drivers that have random access (local disks). */
+export interface RandomAccessFile {
+  /** Reads up to `length` bytes at `position` into the start of `buffer`; returns the count (0 at the end). */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
  * The byte level under every OCI-aware store. Paths are logical, slash-separated and relative
  * (`blobs/sha256/ab/ab12...`); drivers must refuse paths that would escape their root. Writers of final
@@ -40,6 +47,11 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
   /** Names directly under a folder; empty when the folder is missing. */
   list(path: string): Promise<string[]>;
+  /**
+   * Opens a file for positional reads (optional). Serving blobs through it lets the HTTP layer reuse its read
+   * buffers instead of allocating one per chunk, which a stream cannot do.
+   */
+  openRandomAccess?(path: string): Promise<RandomAccessFile>;
   /** A URL a client may fetch the content from directly (object stores); undefined means serve it ourselves. */
   redirectUrl?(path: string): Promise<string | undefined>;
 }

@@ -1,5 +1,6 @@
 import { requireDigest } from '../../core/digest.ts';
 import { parseRange } from '../../http/ranges.ts';
+import { sendFile } from '../../http/send-file.ts';
 import type { RepoRequest } from '../registry-deps.ts';
 
 /** GET and HEAD /v2/<name>/blobs/<digest>, with single byte ranges answered 206. */
@@ -18,16 +19,19 @@ export async function getBlob(r: RepoRequest, digest: string): Promise<void> {
     return;
   }
   const range = parseRange(ctx.get('range') || undefined, size);
-  if (range) {
-    ctx.status = 206;
-    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-    ctx.body = await r.deps.blobs.open(r.name.full, digest, range);
-    ctx.length = range.end - range.start + 1;
+  if (size === 0) {
+    ctx.status = 200;
+    ctx.body = Buffer.alloc(0);
     return;
   }
-  ctx.status = 200;
-  ctx.body = size === 0 ? Buffer.alloc(0) : await r.deps.blobs.open(r.name.full, digest);
-  ctx.length = size;
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  ctx.status = range ? 206 : 200;
+  if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
+  const content = await r.deps.blobs.open(r.name.full, digest, range);
+  ctx.length = end - start + 1;
+  if ('file' in content) return sendFile(ctx, content.file, start, end, r.deps.readBuffers);
+  ctx.body = content.stream;
+  ctx.length = end - start + 1; // assigning a stream body clears the length Koa had
 }
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from this repository. */

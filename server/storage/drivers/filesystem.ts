@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { checkPath, type ReadOptions, type StorageDriver, type StorageStat } from '../driver.ts';
+import { checkPath, type RandomAccessFile, type ReadOptions, type StorageDriver, type StorageStat } from '../driver.ts';
 
 /**
  * Stores objects as files under one root folder. Reads use large buffers: Node's default 64 KiB halves the
@@ -40,6 +40,14 @@ export class FilesystemDriver implements StorageDriver {
       end: options.end,
       highWaterMark: this.readBufferBytes,
     });
+  }
+
+  async openRandomAccess(path: string): Promise<RandomAccessFile> {
+    const handle = await open(this.resolve(path), 'r');
+    return {
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<Writable> {
