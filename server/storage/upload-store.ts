@@ -108,7 +108,9 @@ export class UploadStore {
     const state = await this.stateFor(id, 'sha256', size);
     const saved = state.hash.copy();
     let count = 0;
+    // Large buffers on both sides let socket reads, hashing and file writes overlap instead of stalling at 16 KiB.
     const hashing = new Transform({
+      highWaterMark: 4 * 1024 * 1024,
       transform(chunk: Buffer, _enc, done) {
         count += chunk.length;
         state.hash.update(chunk);

@@ -54,7 +54,7 @@ export class FilesystemDriver implements StorageDriver {
     const file = this.resolve(path);
     await mkdir(dirname(file), { recursive: true });
     const handle = await open(file, options.append ? 'a' : 'w');
-    return createWriteStream('', { fd: handle, highWaterMark: 1024 * 1024 });
+    return createWriteStream('', { fd: handle, highWaterMark: 4 * 1024 * 1024 });
   }
 
   async truncate(path: string, size: number): Promise<void> {
