@@ -10,6 +10,7 @@ import { makeDataset } from './data.ts';
 import { pair, printTable, writeJson } from './report.ts';
 import type { Failure } from './report.ts';
 import { startBerth, startDistribution } from './servers.ts';
+import { warmUp } from './warm-up.ts';
 import type { StartOptions, Target, TargetName } from './servers.ts';
 import { MiB, hostTicks } from './workload.ts';
 import type { Figure, Options, Workload } from './workload.ts';
@@ -108,6 +109,9 @@ async function main(): Promise<number> {
         console.error(`FAILED to start ${name}: ${(e as Error).message}`);
       }
     }
+    // Warm both servers up the same way before measuring (JIT, allocator, first files), so a 1-second workload
+    // measures steady-state throughput rather than start-up.
+    for (const t of started) await warmUp(t);
     const figs: Record<TargetName, Figure[]> = { berth: [], distribution: [] };
     // Other processes on a 2-core box skew everything; say so rather than publish noise.
     const load0 = os.loadavg()[0] ?? 0;

@@ -109,7 +109,9 @@ export async function startBerth(o: StartOptions): Promise<Target> {
     BERTH_ADMIN_PASSWORD: password, LOG_LEVEL: 'warn', BERTH_LOG_LEVEL: 'warn',
   };
   // process.execPath directly (not npx/npm) so the child pid is the server itself.
-  const child = launch(process.execPath, ['--import', 'tsx', 'server/main.ts'], o.root, env, log);
+  // BERTH_BENCH_NODE_ARGS adds node flags to the server (e.g. --cpu-prof) for profiling a workload.
+  const extra = (process.env.BERTH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = launch(process.execPath, [...extra, '--import', 'tsx', 'server/main.ts'], o.root, env, log);
   const stop = stopper(child, dir);
   try {
     await waitReady(child, port, [200, 401], 60_000, log);

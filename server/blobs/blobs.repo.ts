@@ -1,5 +1,12 @@
 import type { Queryable } from '../db/types.ts';
 
+export interface BlobLink {
+  repositoryName: string;
+  projectId: number;
+  digest: string;
+  size: number;
+}
+
 /** Blob rows and the repository links that decide who may read them. */
 export const blobsRepo = {
   /** Size of a blob when `repositoryName` may serve it, else null. */
@@ -22,14 +29,25 @@ export const blobsRepo = {
     return new Map(rows.map((r) => [r.digest, r.size]));
   },
 
-  /** Records a verified blob and links it to a repository; both are idempotent so concurrent pushes converge. */
-  async link(db: Queryable, args: { repositoryName: string; projectId: number; digest: string; size: number }): Promise<void> {
-    // One statement (atomic, one round trip): the foreign key is checked at its end, after the blob row exists.
+  /** Records a verified blob and links it to a repository; idempotent, so concurrent pushes converge. */
+  async link(db: Queryable, link: BlobLink): Promise<void> {
+    await this.linkMany(db, [link]);
+  },
+
+  /** Records many links in one atomic statement: the blob rows, then the links (the foreign key is checked at its end). */
+  async linkMany(db: Queryable, links: BlobLink[]): Promise<void> {
     await db.raw(
-      `with blob as (insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing)
-       insert into repository_blobs (repository_name, project_id, digest) values (?, ?, ?)
+      `with input as (
+         select * from jsonb_to_recordset(?::jsonb) as x(repository_name text, project_id int, digest text, size bigint)
+       ),
+       blob as (
+         insert into blobs (digest, size) select distinct on (digest) digest, size from input
+         on conflict (digest) do nothing
+       )
+       insert into repository_blobs (repository_name, project_id, digest)
+       select distinct repository_name, project_id, digest from input
        on conflict (repository_name, digest) do nothing`,
-      [args.digest, args.size, args.repositoryName, args.projectId, args.digest],
+      [JSON.stringify(links.map((l) => ({ repository_name: l.repositoryName, project_id: l.projectId, digest: l.digest, size: l.size })))],
     );
   },
 

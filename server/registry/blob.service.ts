@@ -5,6 +5,7 @@ import { BerthError } from '../core/errors.ts';
 import { requireDigest } from '../core/digest.ts';
 import { newUploadId } from '../core/ids.ts';
 import { blobsRepo } from '../blobs/blobs.repo.ts';
+import { LinkBatcher } from '../blobs/link-batcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { RandomAccessFile } from '../storage/driver.ts';
 import type { UploadStore } from '../storage/upload-store.ts';
@@ -31,7 +32,11 @@ export class BlobService {
     private readonly uploads: UploadStore,
     private readonly cache: RegistryCache,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.links = new LinkBatcher(db);
+  }
+
+  private readonly links: LinkBatcher;
 
   /** Size of a blob the repository may serve; BLOB_UNKNOWN otherwise. */
   async stat(repo: string, digest: string): Promise<number> {
@@ -64,7 +69,7 @@ export class BlobService {
     requireDigest(digest);
     const size = await blobsRepo.linkedSize(this.db, from, digest);
     if (size === null || (await this.blobs.size(digest)) !== size) return false;
-    await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
+    await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
     this.cache.blobs.set(RegistryCache.key(repo, digest), size);
     return true;
   }
@@ -94,7 +99,7 @@ export class BlobService {
     await this.requireUpload(repo, id);
     if (body) await this.uploads.append(id, body.stream, body.start, body.length);
     const size = await this.uploads.complete(id, parsed);
-    await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
+    await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
     this.cache.blobs.set(RegistryCache.key(repo, digest), size);
     return size;
   }
@@ -107,7 +112,7 @@ export class BlobService {
     try {
       await this.uploads.append(id, body.stream, body.start, body.length);
       const size = await this.uploads.complete(id, parsed);
-      await blobsRepo.link(this.db, { repositoryName: repo, projectId: project.id, digest, size });
+      await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
       this.cache.blobs.set(RegistryCache.key(repo, digest), size);
       return size;
     } finally {
