@@ -13,15 +13,7 @@ export class UploadSweeper {
   ) {}
 
   async sweep(now = new Date()): Promise<number> {
-    const cutoff = now.getTime() - this.ttlMs;
-    let removed = 0;
-    for (const id of await this.uploads.list()) {
-      const last = await this.uploads.lastActivity(id);
-      if (last === null || last.getTime() < cutoff) {
-        await this.uploads.remove(id);
-        removed++;
-      }
-    }
+    const removed = await this.uploads.expire(new Date(now.getTime() - this.ttlMs));
     if (removed) this.log.info({ removed }, 'stale uploads removed');
     return removed;
   }

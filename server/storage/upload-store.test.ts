@@ -109,7 +109,14 @@ describe('UploadStore', () => {
     const sweeper = new UploadSweeper(uploads, 60_000, createLogger('silent'));
     expect(await sweeper.sweep(new Date(Date.now() + 30_000))).toBe(0);
     expect(await sweeper.sweep(new Date(Date.now() + 120_000))).toBe(2);
-    expect(await uploads.list()).toEqual([]);
+    expect(await driver.list('uploads')).toEqual([]);
     expect(await uploads.owner('old')).toBeNull();
+  });
+
+  it('sweeps the temporary files a crash left behind', async () => {
+    await driver.putContent('uploads/abc.info.tmp-0123ab', Buffer.from('{'));
+    const sweeper = new UploadSweeper(uploads, 60_000, createLogger('silent'));
+    expect(await sweeper.sweep(new Date(Date.now() + 120_000))).toBe(1);
+    expect(await driver.list('uploads')).toEqual([]);
   });
 });

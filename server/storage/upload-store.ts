@@ -160,20 +160,34 @@ export class UploadStore {
   async remove(id: string): Promise<void> {
     this.states.delete(id);
     this.owners.delete(id);
-    await this.driver.delete(paths.uploadDir(id));
+    await this.driver.delete(paths.uploadData(id));
+    await this.driver.delete(paths.uploadInfo(id));
   }
 
-  /** Upload ids present in storage, for the stale-upload sweeper. */
-  async list(): Promise<string[]> {
-    return this.driver.list(paths.uploadsRoot);
-  }
-
-  /** When the upload last changed (its last chunk, or its start); null when nothing of it is left. */
-  async lastActivity(id: string): Promise<Date | null> {
-    const times = [await this.driver.stat(paths.uploadData(id)), await this.driver.stat(paths.uploadInfo(id)), await this.driver.stat(paths.uploadDir(id))]
-      .filter((s) => s !== null)
-      .map((s) => s.modifiedAt.getTime());
-    return times.length ? new Date(Math.max(...times)) : null;
+  /**
+   * Removes every session whose files have all been idle since before `cutoff`, including the temporary files a
+   * crash can leave behind. Returns how many sessions went.
+   */
+  async expire(cutoff: Date): Promise<number> {
+    const byId = new Map<string, { files: string[]; last: number }>();
+    for (const file of await this.driver.list(paths.uploadsRoot)) {
+      const stat = await this.driver.stat(`${paths.uploadsRoot}/${file}`);
+      if (!stat) continue;
+      const id = paths.uploadIdOf(file);
+      const entry = byId.get(id) ?? { files: [], last: 0 };
+      entry.files.push(file);
+      entry.last = Math.max(entry.last, stat.modifiedAt.getTime());
+      byId.set(id, entry);
+    }
+    let removed = 0;
+    for (const [id, entry] of byId) {
+      if (entry.last >= cutoff.getTime()) continue;
+      this.states.delete(id);
+      this.owners.delete(id);
+      for (const file of entry.files) await this.driver.delete(`${paths.uploadsRoot}/${file}`);
+      removed++;
+    }
+    return removed;
   }
 
   private async requireSize(id: string): Promise<number> {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseKind } from '../../server/db/database.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
 import { OciTestClient, ociManifestType, sha256 } from '../helpers/oci-client.ts';
+import { blobFilesOf, uploadDataFile, uploadIds } from './storage-files.ts';
 
 /**
  * Several clients pushing the same content at the same moment, as parallel CI jobs building the same base image
@@ -15,16 +16,6 @@ import { OciTestClient, ociManifestType, sha256 } from '../helpers/oci-client.ts
 const clients = 8;
 const configType = 'application/vnd.oci.image.config.v1+json';
 const layerType = 'application/vnd.oci.image.layer.v1.tar+gzip';
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else out.push(full);
-  }
-  return out;
-}
 
 /** Runs `count` copies of `task` at once (all started before any is awaited). */
 function together<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -47,11 +38,7 @@ describe.each<DatabaseKind>(['pglite', 'postgres'])('concurrent pushes (%s)', (d
     return Number(row!.count);
   };
 
-  /** Files under storage/blobs named for `digest` (a finished blob, or a temporary left beside it). */
-  async function blobFiles(digest: string): Promise<string[]> {
-    const hex = digest.split(':')[1]!;
-    return (await listFiles(path.join(server.dataDir, 'storage', 'blobs'))).filter((f) => path.basename(f).includes(hex));
-  }
+  const blobFiles = (digest: string): Promise<string[]> => blobFilesOf(server.dataDir, digest);
 
   async function expectOneStoredBlob(repo: string, data: Buffer): Promise<void> {
     const digest = sha256(data);
@@ -68,7 +55,7 @@ describe.each<DatabaseKind>(['pglite', 'postgres'])('concurrent pushes (%s)', (d
 
   /** Every upload so far was finished: none of them may leave a folder behind. */
   async function expectNoUploadsLeft(): Promise<void> {
-    expect(await readdir(path.join(server.dataDir, 'storage', 'uploads')).catch(() => [] as string[])).toEqual([]);
+    expect(await uploadIds(server.dataDir)).toEqual([]);
   }
 
   async function pushBlobs(repo: string): Promise<{ config: Buffer; layer: Buffer }> {
@@ -237,7 +224,7 @@ describe.each<DatabaseKind>(['pglite', 'postgres'])('concurrent pushes (%s)', (d
     expect(status.status).toBe(204);
     expect(status.headers.get('range')).toBe(`0-${chunkSize - 1}`);
     // The upload holds one client's chunk, not an interleaving of several.
-    const stored = await readFile(path.join(server.dataDir, 'storage', 'uploads', id, 'data'));
+    const stored = await readFile(uploadDataFile(server.dataDir, id));
     const winner = chunks.findIndex((c) => c.equals(stored));
     expect(winner).toBeGreaterThanOrEqual(0);
     const done = await pushers[0]!.request('PUT', `${location}?digest=${sha256(chunks[winner]!)}`);

@@ -52,8 +52,7 @@ export class FilesystemDriver implements StorageDriver {
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<Writable> {
     const file = this.resolve(path);
-    await mkdir(dirname(file), { recursive: true });
-    const handle = await open(file, options.append ? 'a' : 'w');
+    const handle = await inParent(file, () => open(file, options.append ? 'a' : 'w'));
     return createWriteStream('', { fd: handle, highWaterMark: 4 * 1024 * 1024 });
   }
 
@@ -67,9 +66,8 @@ export class FilesystemDriver implements StorageDriver {
 
   async putContent(path: string, data: Buffer): Promise<void> {
     const file = this.resolve(path);
-    await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-    const handle = await open(tmp, 'w');
+    const handle = await inParent(tmp, () => open(tmp, 'w'));
     try {
       await handle.writeFile(data);
     } finally {
@@ -84,9 +82,9 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async move(from: string, to: string): Promise<void> {
+    const source = this.resolve(from);
     const target = this.resolve(to);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(this.resolve(from), target);
+    await inParent(target, () => rename(source, target));
   }
 
   async delete(path: string): Promise<void> {
@@ -100,6 +98,20 @@ export class FilesystemDriver implements StorageDriver {
       if (isMissing(err)) return [];
       throw err;
     }
+  }
+}
+
+/**
+ * Runs a file operation, creating the parent folder only if the operation reports it missing: most writes go to
+ * folders that exist, and an unconditional mkdir is a wasted system call on every blob.
+ */
+async function inParent<T>(file: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(file), { recursive: true });
+    return operation();
   }
 }
 
