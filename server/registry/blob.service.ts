@@ -8,6 +8,7 @@ import { blobsRepo } from '../blobs/blobs.repo.ts';
 import { LinkBatcher } from '../blobs/link-batcher.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { RandomAccessFile } from '../storage/driver.ts';
+import type { UploadRef } from '../storage/paths.ts';
 import type { UploadStore } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { RegistryCache } from './registry-cache.ts';
@@ -74,31 +75,29 @@ export class BlobService {
     return true;
   }
 
-  async startUpload(repo: string, project: ProjectRef): Promise<string> {
+  async startUpload(repo: string): Promise<string> {
     const id = newUploadId();
-    await this.uploads.create(id, { repository: repo, projectId: project.id });
+    await this.uploads.create({ id, repository: repo });
     return id;
   }
 
   /** Bytes received so far. */
   async uploadStatus(repo: string, id: string): Promise<number> {
-    await this.requireUpload(repo, id);
-    const size = await this.uploads.size(id);
-    if (size === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    const size = await this.uploads.size(session(repo, id));
+    if (size === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 100) });
     return size;
   }
 
   async appendChunk(repo: string, id: string, body: UploadBody): Promise<number> {
-    await this.requireUpload(repo, id);
-    return this.uploads.append(id, body.stream, body.start, body.length);
+    return this.uploads.append(session(repo, id), body.stream, body.start, body.length);
   }
 
   /** Appends the final chunk (if any), verifies the digest and makes the blob visible in the repository. */
   async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody): Promise<number> {
     const parsed = requireDigest(digest);
-    await this.requireUpload(repo, id);
-    if (body) await this.uploads.append(id, body.stream, body.start, body.length);
-    const size = await this.uploads.complete(id, parsed);
+    const upload = session(repo, id);
+    if (body) await this.uploads.append(upload, body.stream, body.start, body.length);
+    const size = await this.uploads.complete(upload, parsed);
     await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
     this.cache.blobs.set(RegistryCache.key(repo, digest), size);
     return size;
@@ -107,30 +106,33 @@ export class BlobService {
   /** A whole blob in one POST: streamed to a private upload file, verified, then published. */
   async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody): Promise<number> {
     const parsed = requireDigest(digest);
-    const id = newUploadId();
-    await this.uploads.create(id);
+    const upload = { id: newUploadId() };
+    await this.uploads.create(upload);
     try {
-      await this.uploads.append(id, body.stream, body.start, body.length);
-      const size = await this.uploads.complete(id, parsed);
+      await this.uploads.append(upload, body.stream, body.start, body.length);
+      const size = await this.uploads.complete(upload, parsed);
       await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
       this.cache.blobs.set(RegistryCache.key(repo, digest), size);
       return size;
     } finally {
-      await this.uploads.remove(id).catch((err: unknown) => this.log.warn({ err, upload: id }, 'upload cleanup failed'));
+      await this.uploads.remove(upload).catch((err: unknown) => this.log.warn({ err, upload: upload.id }, 'upload cleanup failed'));
     }
   }
 
   async cancelUpload(repo: string, id: string): Promise<void> {
-    await this.requireUpload(repo, id);
-    await this.uploads.remove(id);
-  }
-
-  /** An upload belongs to the repository it was started in; another repository's id is unknown here. */
-  private async requireUpload(repo: string, id: string): Promise<void> {
-    if (!uuidPattern.test(id)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 100) });
-    const owner = await this.uploads.owner(id);
-    if (!owner || owner.repository !== repo) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    const upload = session(repo, id);
+    if ((await this.uploads.size(upload)) === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+    await this.uploads.remove(upload);
   }
 }
 
-export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The upload session `id` of `repo`. Ids are UUIDs Berth made; anything else is unknown before it gets near
+ * storage. A session started in another repository has another file name, so it is unknown here too.
+ */
+function session(repo: string, id: string): UploadRef {
+  if (!uuidPattern.test(id)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 100) });
+  return { id, repository: repo };
+}

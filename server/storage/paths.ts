@@ -1,12 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { ParsedDigest } from '../core/digest.ts';
+
+/** An upload: a session owned by a repository, or a private upload finished within one request. */
+export interface UploadRef {
+  id: string;
+  repository?: string;
+}
+
+const repositoryTag = (repository: string): string => createHash('sha256').update(repository).digest('hex').slice(0, 16);
 
 /** The storage layout, in one place. Blobs are content-addressed and shared by every repository. */
 export const paths = {
   blob: (d: ParsedDigest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`,
-  // Uploads are two flat files per session (no folder to create and remove for every blob).
   uploadsRoot: 'uploads',
-  uploadData: (id: string): string => `uploads/${id}.data`,
-  uploadInfo: (id: string): string => `uploads/${id}.info`,
-  /** The session id a file under uploadsRoot belongs to. */
-  uploadIdOf: (file: string): string => file.replace(/\.tmp-[0-9a-f]+$/, '').replace(/\.(data|info)$/, ''),
+  /**
+   * One flat file per upload. A session's file name carries a hash of its repository, so the owner needs no
+   * record of its own (creating a file is the costliest metadata operation on ext4) and a request naming
+   * another repository simply finds nothing.
+   */
+  uploadData: (u: UploadRef): string => `uploads/${u.id}${u.repository ? `.${repositoryTag(u.repository)}` : ''}`,
 };

@@ -5,7 +5,7 @@ import { newHash, type DigestAlgorithm, type ParsedDigest } from '../core/digest
 import { BerthError } from '../core/errors.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { StorageDriver } from './driver.ts';
-import { paths } from './paths.ts';
+import { paths, type UploadRef } from './paths.ts';
 
 interface HashState {
   algorithm: DigestAlgorithm;
@@ -24,23 +24,16 @@ export function storageFailure(err: unknown): unknown {
   return err;
 }
 
-/** Who an upload session belongs to; stored next to its bytes. */
-export interface UploadOwner {
-  repository: string;
-  projectId: number;
-  startedAt: string;
-}
-
 /**
- * Upload sessions live in storage, beside their bytes, not in the database: one source of truth that cannot
- * disagree with the file after a crash, that every node sharing the storage sees, and that costs no database
- * write per blob. Each upload is a folder with `info` (owner) and `data`, a file that grows chunk by chunk. The running hash is kept in memory between
+ * Upload sessions live in storage, not in the database: one source of truth that cannot disagree with the
+ * bytes after a crash, that every node sharing the storage sees, and that costs no database write per blob.
+ * Each upload is one file that grows chunk by chunk (its name says which repository owns it, see paths.ts). The running hash is kept in memory between
  * requests so a blob is hashed once; when that state is gone (restart, another node served the previous chunk)
  * it is rebuilt by re-reading the file. A chunk is all or nothing: a failed or short chunk is cut off again.
  */
 export class UploadStore {
+  /** Keyed by the upload's storage path. */
   private readonly states = new Map<string, HashState>();
-  private readonly owners = new Map<string, UploadOwner>();
   private readonly busy = new Set<string>();
 
   constructor(
@@ -48,64 +41,42 @@ export class UploadStore {
     private readonly blobs: BlobStore,
   ) {}
 
-  /**
-   * Starts an upload. With an owner the session is recorded for later requests; without one it is a private
-   * upload finished within the same request (monolithic POST).
-   */
-  async create(id: string, owner?: Omit<UploadOwner, 'startedAt'>): Promise<void> {
+  /** Starts an upload with an empty file. */
+  async create(upload: UploadRef): Promise<void> {
+    const path = paths.uploadData(upload);
     try {
-      if (owner) {
-        const info: UploadOwner = { ...owner, startedAt: new Date().toISOString() };
-        await this.driver.putContent(paths.uploadInfo(id), Buffer.from(JSON.stringify(info)));
-        this.owners.set(id, info);
-      } else {
-        await this.driver.putContent(paths.uploadData(id), Buffer.alloc(0));
-      }
+      await this.driver.putContent(path, Buffer.alloc(0));
     } catch (err) {
       throw storageFailure(err);
     }
-    this.states.set(id, { algorithm: 'sha256', hash: newHash('sha256'), offset: 0 });
+    this.states.set(path, { algorithm: 'sha256', hash: newHash('sha256'), offset: 0 });
   }
 
-  /** The owner of an upload session, or null when there is no such session. */
-  async owner(id: string): Promise<UploadOwner | null> {
-    const known = this.owners.get(id);
-    if (known) return known;
-    try {
-      const info = JSON.parse((await this.driver.getContent(paths.uploadInfo(id))).toString('utf8')) as UploadOwner;
-      this.owners.set(id, info);
-      return info;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Current size of the upload, or null when it does not exist in storage. */
-  async size(id: string): Promise<number | null> {
-    const s = await this.driver.stat(paths.uploadData(id));
-    if (s) return s.size;
-    // A session whose first chunk has not arrived yet has its info but no data file.
-    return (await this.driver.stat(paths.uploadInfo(id))) ? 0 : null;
+  /** Current size of the upload, or null when there is no such upload (for that repository). */
+  async size(upload: UploadRef): Promise<number | null> {
+    const s = await this.driver.stat(paths.uploadData(upload));
+    return s && !s.isDirectory ? s.size : null;
   }
 
   /**
    * Appends a request body. `start` is the offset the client claims (Content-Range); `length` the size it
    * declared (Content-Length). Returns the new size.
    */
-  async append(id: string, body: Readable, start?: number, length?: number): Promise<number> {
-    if (this.busy.has(id)) throw this.rangeError(id, await this.requireSize(id), 'another chunk of this upload is in flight');
-    this.busy.add(id);
+  async append(upload: UploadRef, body: Readable, start?: number, length?: number): Promise<number> {
+    const path = paths.uploadData(upload);
+    if (this.busy.has(path)) throw this.rangeError(upload, await this.requireSize(upload), 'another chunk of this upload is in flight');
+    this.busy.add(path);
     try {
-      return await this.appendLocked(id, body, start, length);
+      return await this.appendLocked(upload, path, body, start, length);
     } finally {
-      this.busy.delete(id);
+      this.busy.delete(path);
     }
   }
 
-  private async appendLocked(id: string, body: Readable, start?: number, length?: number): Promise<number> {
-    const size = await this.requireSize(id);
-    if (start !== undefined && start !== size) throw this.rangeError(id, size, `chunk starts at ${start}, upload has ${size} bytes`);
-    const state = await this.stateFor(id, 'sha256', size);
+  private async appendLocked(upload: UploadRef, path: string, body: Readable, start?: number, length?: number): Promise<number> {
+    const size = await this.requireSize(upload);
+    if (start !== undefined && start !== size) throw this.rangeError(upload, size, `chunk starts at ${start}, upload has ${size} bytes`);
+    const state = await this.stateFor(path, 'sha256', size);
     const saved = state.hash.copy();
     let count = 0;
     // Large buffers on both sides let socket reads, hashing and file writes overlap instead of stalling at 16 KiB.
@@ -118,14 +89,14 @@ export class UploadStore {
       },
     });
     try {
-      const out = await this.driver.writer(paths.uploadData(id), { append: true });
+      const out = await this.driver.writer(path, { append: true });
       await pipeline(body, hashing, out);
       if (length !== undefined && count !== length) {
         throw new BerthError('SIZE_INVALID', `received ${count} bytes, Content-Length declared ${length}`);
       }
     } catch (err) {
       // Undo the partial chunk so the file and the hash state agree with what the client was told.
-      await this.driver.truncate(paths.uploadData(id), size).catch(() => this.states.delete(id));
+      await this.driver.truncate(path, size).catch(() => this.states.delete(path));
       state.hash = saved;
       state.offset = size;
       throw storageFailure(err);
@@ -138,79 +109,68 @@ export class UploadStore {
    * Verifies the upload against `digest` and moves it into the blob store. On a mismatch the upload is discarded
    * (the bytes are useless under any other name) and DIGEST_INVALID is raised.
    */
-  async complete(id: string, digest: ParsedDigest): Promise<number> {
-    const size = await this.requireSize(id);
-    const state = await this.stateFor(id, digest.algorithm, size);
+  async complete(upload: UploadRef, digest: ParsedDigest): Promise<number> {
+    const path = paths.uploadData(upload);
+    const size = await this.requireSize(upload);
+    const state = await this.stateFor(path, digest.algorithm, size);
     const actual = state.hash.digest('hex');
-    this.states.delete(id);
+    this.states.delete(path);
     if (actual !== digest.hex) {
-      await this.remove(id);
+      await this.remove(upload);
       throw new BerthError('DIGEST_INVALID', `upload digest is ${digest.algorithm}:${actual}, not ${digest.algorithm}:${digest.hex}`);
     }
     try {
-      if (size === 0 && !(await this.driver.stat(paths.uploadData(id)))) await this.driver.putContent(paths.uploadData(id), Buffer.alloc(0));
-      await this.blobs.commit(paths.uploadData(id), digest, size);
+      await this.blobs.commit(path, digest, size);
     } catch (err) {
       throw storageFailure(err);
     }
-    await this.remove(id);
+    await this.remove(upload);
     return size;
   }
 
-  async remove(id: string): Promise<void> {
-    this.states.delete(id);
-    this.owners.delete(id);
-    await this.driver.delete(paths.uploadData(id));
-    await this.driver.delete(paths.uploadInfo(id));
+  async remove(upload: UploadRef): Promise<void> {
+    const path = paths.uploadData(upload);
+    this.states.delete(path);
+    await this.driver.delete(path);
   }
 
   /**
-   * Removes every session whose files have all been idle since before `cutoff`, including the temporary files a
-   * crash can leave behind. Returns how many sessions went.
+   * Removes every upload idle since before `cutoff`, and temporary files a crash left behind. Returns the count.
    */
   async expire(cutoff: Date): Promise<number> {
-    const byId = new Map<string, { files: string[]; last: number }>();
-    for (const file of await this.driver.list(paths.uploadsRoot)) {
-      const stat = await this.driver.stat(`${paths.uploadsRoot}/${file}`);
-      if (!stat) continue;
-      const id = paths.uploadIdOf(file);
-      const entry = byId.get(id) ?? { files: [], last: 0 };
-      entry.files.push(file);
-      entry.last = Math.max(entry.last, stat.modifiedAt.getTime());
-      byId.set(id, entry);
-    }
     let removed = 0;
-    for (const [id, entry] of byId) {
-      if (entry.last >= cutoff.getTime()) continue;
-      this.states.delete(id);
-      this.owners.delete(id);
-      for (const file of entry.files) await this.driver.delete(`${paths.uploadsRoot}/${file}`);
+    for (const file of await this.driver.list(paths.uploadsRoot)) {
+      const path = `${paths.uploadsRoot}/${file}`;
+      const stat = await this.driver.stat(path);
+      if (!stat || stat.modifiedAt.getTime() >= cutoff.getTime()) continue;
+      this.states.delete(path);
+      await this.driver.delete(path);
       removed++;
     }
     return removed;
   }
 
-  private async requireSize(id: string): Promise<number> {
-    const size = await this.size(id);
-    if (size === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id });
+  private async requireSize(upload: UploadRef): Promise<number> {
+    const size = await this.size(upload);
+    if (size === null) throw new BerthError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: upload.id });
     return size;
   }
 
-  private rangeError(id: string, size: number, message: string): BerthError {
-    return new BerthError('RANGE_INVALID', message, { uuid: id }, { Range: `0-${Math.max(size - 1, 0)}`, 'Docker-Upload-UUID': id });
+  private rangeError(upload: UploadRef, size: number, message: string): BerthError {
+    return new BerthError('RANGE_INVALID', message, { uuid: upload.id }, { Range: `0-${Math.max(size - 1, 0)}`, 'Docker-Upload-UUID': upload.id });
   }
 
   /** The hash state matching the file, rebuilt from storage when missing, stale or of another algorithm. */
-  private async stateFor(id: string, algorithm: DigestAlgorithm, size: number): Promise<HashState> {
-    const known = this.states.get(id);
+  private async stateFor(path: string, algorithm: DigestAlgorithm, size: number): Promise<HashState> {
+    const known = this.states.get(path);
     if (known && known.algorithm === algorithm && known.offset === size) return known;
     const hash = newHash(algorithm);
     if (size > 0) {
-      const input = await this.driver.reader(paths.uploadData(id), { end: size - 1 });
+      const input = await this.driver.reader(path, { end: size - 1 });
       for await (const chunk of input) hash.update(chunk as Buffer);
     }
     const state = { algorithm, hash, offset: size };
-    this.states.set(id, state);
+    this.states.set(path, state);
     return state;
   }
 }

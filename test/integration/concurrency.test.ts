@@ -224,7 +224,7 @@ describe.each<DatabaseKind>(['pglite', 'postgres'])('concurrent pushes (%s)', (d
     expect(status.status).toBe(204);
     expect(status.headers.get('range')).toBe(`0-${chunkSize - 1}`);
     // The upload holds one client's chunk, not an interleaving of several.
-    const stored = await readFile(uploadDataFile(server.dataDir, id));
+    const stored = await readFile(uploadDataFile(server.dataDir, id, repo));
     const winner = chunks.findIndex((c) => c.equals(stored));
     expect(winner).toBeGreaterThanOrEqual(0);
     const done = await pushers[0]!.request('PUT', `${location}?digest=${sha256(chunks[winner]!)}`);

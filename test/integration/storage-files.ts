@@ -19,11 +19,13 @@ export async function blobFilesOf(dataDir: string, digest: string): Promise<stri
   return (await listFiles(path.join(dataDir, 'storage', 'blobs'))).filter((f) => path.basename(f).includes(hex));
 }
 
-/** The data file of an upload session, wherever the storage layout puts it. */
-export const uploadDataFile = (dataDir: string, id: string): string => path.join(dataDir, 'storage', paths.uploadData(id));
+/** The data file of an upload (a session of `repository`, or a private monolithic one), wherever the layout puts it. */
+export const uploadDataFile = (dataDir: string, id: string, repository?: string): string =>
+  path.join(dataDir, 'storage', paths.uploadData({ id, repository }));
 
 /** Ids of the upload sessions (or leftovers) present in storage. */
 export async function uploadIds(dataDir: string): Promise<string[]> {
   const files = await readdir(path.join(dataDir, 'storage', paths.uploadsRoot)).catch(() => [] as string[]);
-  return [...new Set(files.map(paths.uploadIdOf))];
+  // File names start with the upload id (then the owner's tag or a temporary suffix).
+  return [...new Set(files.map((f) => f.split('.')[0]!))];
 }

@@ -56,7 +56,7 @@ export async function startUpload(r: RepoRequest): Promise<void> {
     await r.deps.blobs.putMonolithic(r.name.full, r.project, digest, uploadBody(ctx));
     return answerBlob(ctx, r.name.full, digest);
   }
-  const id = await r.deps.blobs.startUpload(r.name.full, r.project);
+  const id = await r.deps.blobs.startUpload(r.name.full);
   answerUpload(ctx, r.name.full, id, 0, 202);
 }
 

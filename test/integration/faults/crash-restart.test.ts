@@ -102,7 +102,7 @@ describe('a Berth process killed with SIGKILL mid-upload', () => {
       rest,
     );
     // Kill once the server has written part of the third chunk to disk.
-    const dataFile = uploadDataFile(dataDir, sessionId);
+    const dataFile = uploadDataFile(dataDir, sessionId, repo);
     await waitFor('the third chunk to reach the disk', async () => ((await fileSize(dataFile)) > 2 * chunk + 256 * 1024 ? true : undefined));
     await proc!.kill('SIGKILL');
     upload.stop();
