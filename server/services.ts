@@ -45,7 +45,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     projects,
     users: new UsersService(db.knex),
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
-    manifests: new ManifestService(db.knex, blobStore, cache),
+    manifests: new ManifestService(db.knex, cache),
     catalog: new CatalogService(db.knex, projects),
     readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),

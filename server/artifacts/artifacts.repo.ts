@@ -3,11 +3,12 @@ import type { ArtifactRow, Queryable } from '../db/types.ts';
 export interface NewArtifact {
   projectId: number;
   digest: string;
+  /** The manifest's bytes. */
+  manifest: Buffer;
   mediaType: string;
   artifactType?: string;
   configMediaType?: string;
   configDigest?: string;
-  manifestSize: number;
   size: number;
   annotations?: Record<string, string>;
   subjectDigest?: string;
@@ -15,12 +16,26 @@ export interface NewArtifact {
   children: Array<{ digest: string; platform?: unknown }>;
 }
 
+/** Every artifact column but the manifest bytes, which only the manifest GET path reads. */
+const columns = [
+  'a.id', 'a.repository_id', 'a.project_id', 'a.digest', 'a.media_type', 'a.artifact_type', 'a.config_media_type',
+  'a.config_digest', 'a.manifest_size', 'a.size', 'a.annotations', 'a.subject_digest', 'a.push_time', 'a.pull_time',
+];
+
 export const artifactsRepo = {
   async find(db: Queryable, repositoryName: string, digest: string): Promise<ArtifactRow | undefined> {
     return db('artifacts as a')
       .join('repositories as r', 'r.id', 'a.repository_id')
       .where({ 'r.name': repositoryName, 'a.digest': digest })
-      .first<ArtifactRow | undefined>('a.*');
+      .first<ArtifactRow | undefined>(columns);
+  },
+
+  /** The bytes of a manifest (the same in every repository that holds the digest). */
+  async manifestBytes(db: Queryable, digest: string): Promise<Buffer | undefined> {
+    const row = await db('artifacts').where({ digest }).first<{ manifest: Uint8Array } | undefined>('manifest');
+    if (!row) return undefined;
+    // node-postgres returns a Buffer, PGlite a Uint8Array: view both as a Buffer without copying.
+    return Buffer.isBuffer(row.manifest) ? row.manifest : Buffer.from(row.manifest.buffer, row.manifest.byteOffset, row.manifest.byteLength);
   },
 
   /** Of `digests`, those that are manifests in the repository (to validate an index's children). */
@@ -35,8 +50,8 @@ export const artifactsRepo = {
   },
 
   /**
-   * Records a pushed manifest in one statement: the repository (created on first push), the manifest's own blob
-   * and its link, the artifact with its blob references and index children, and the tag. One statement is atomic
+   * Records a pushed manifest in one statement: the repository (created on first push), the artifact with its
+   * manifest bytes, blob references and index children, and the tag. One statement is atomic
    * on its own and costs one round trip instead of eight, which is most of a small image push's database time.
    * A repeated or concurrent push of the same digest inserts nothing and reports `created: false`.
    */
@@ -45,7 +60,8 @@ export const artifactsRepo = {
       a.projectId,
       a.repositoryName,
       a.digest,
-      a.manifestSize,
+      a.manifest,
+      a.manifest.length,
       a.mediaType,
       a.artifactType ?? null,
       a.configMediaType ?? null,
@@ -86,7 +102,7 @@ export const artifactsRepo = {
       .join('repositories as r', 'r.id', 'a.repository_id')
       .where({ 'r.name': repositoryName, 'a.subject_digest': digest })
       .orderBy('a.id')
-      .select<ArtifactRow[]>('a.*');
+      .select<ArtifactRow[]>(columns);
     if (artifactType) q.where('a.artifact_type', artifactType);
     return q;
   },
@@ -94,7 +110,8 @@ export const artifactsRepo = {
 
 const pushSql = `
 with input as (
-  select ?::int as project_id, ?::text as repository, ?::text as digest, ?::int as manifest_size, ?::text as media_type,
+  select ?::int as project_id, ?::text as repository, ?::text as digest, ?::bytea as manifest, ?::int as manifest_size,
+         ?::text as media_type,
          ?::text as artifact_type, ?::text as config_media_type, ?::text as config_digest, ?::bigint as size,
          ?::jsonb as annotations, ?::text as subject_digest, ?::jsonb as blobs, ?::jsonb as children, ?::text as tag
 ),
@@ -104,18 +121,11 @@ repo as (
   on conflict (name) do update set updated_at = now()
   returning id
 ),
-manifest_blob as (
-  insert into blobs (digest, size) select digest, manifest_size from input on conflict (digest) do nothing
-),
-manifest_link as (
-  insert into repository_blobs (repository_name, project_id, digest)
-  select repository, project_id, digest from input on conflict (repository_name, digest) do nothing
-),
 inserted as (
   insert into artifacts (repository_id, project_id, digest, media_type, artifact_type, config_media_type, config_digest,
-                         manifest_size, size, annotations, subject_digest)
+                         manifest, manifest_size, size, annotations, subject_digest)
   select repo.id, i.project_id, i.digest, i.media_type, i.artifact_type, i.config_media_type, i.config_digest,
-         i.manifest_size, i.size, i.annotations, i.subject_digest
+         i.manifest, i.manifest_size, i.size, i.annotations, i.subject_digest
   from repo, input i
   on conflict (repository_id, digest) do nothing
   returning id

@@ -5,8 +5,6 @@ import { artifactsRepo } from '../artifacts/artifacts.repo.ts';
 import { repositoriesRepo } from '../artifacts/repositories.repo.ts';
 import { tagsRepo } from '../artifacts/tags.repo.ts';
 import { blobsRepo } from '../blobs/blobs.repo.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
-import { storageFailure } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { isForeignLayer } from './media-types.ts';
 import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
@@ -25,13 +23,12 @@ export interface PushedManifest {
 }
 
 /**
- * Manifests and tags of a repository. Reads are answered from memory once warm; writes validate the manifest,
- * store its bytes content-addressed, then record the artifact, its references and its tag in one transaction.
+ * Manifests and tags of a repository. Reads are answered from memory once warm; writes validate the manifest and
+ * record it (bytes, references, tag) in one atomic statement.
  */
 export class ManifestService {
   constructor(
     private readonly db: Knex,
-    private readonly blobs: BlobStore,
     private readonly cache: RegistryCache,
   ) {}
 
@@ -53,9 +50,8 @@ export class ManifestService {
     const artifact = await this.resolve(repo, ref);
     let body = this.cache.bodies.get(artifact.digest);
     if (!body) {
-      body = await this.blobs.read(artifact.digest).catch((err: unknown) => {
-        throw err instanceof BerthError ? new BerthError('MANIFEST_UNKNOWN', 'manifest content is missing from storage') : err;
-      });
+      body = await artifactsRepo.manifestBytes(this.db, artifact.digest);
+      if (!body) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest: artifact.digest });
       this.cache.bodies.set(artifact.digest, body);
     }
     return { ...artifact, body };
@@ -81,12 +77,6 @@ export class ManifestService {
     }
     const blobSizes = await this.checkReferences(repo, manifest);
 
-    // Bytes first, rows second: a row never points at content that is not stored.
-    try {
-      await this.blobs.put(body, algorithm);
-    } catch (err) {
-      throw storageFailure(err);
-    }
     const size = body.length + [...blobSizes.values()].reduce((a, b) => a + b, 0);
     const { created } = await artifactsRepo.push(this.db, {
       repositoryName: repo,
@@ -96,7 +86,7 @@ export class ManifestService {
       artifactType: manifest.artifactType,
       configMediaType: manifest.config?.mediaType,
       configDigest: manifest.config?.digest,
-      manifestSize: body.length,
+      manifest: body,
       size,
       annotations: manifest.annotations,
       subjectDigest: manifest.subject?.digest,
@@ -107,7 +97,6 @@ export class ManifestService {
 
     this.cache.tagsChanged(repo);
     this.cache.bodies.set(digest, body);
-    this.cache.blobs.set(RegistryCache.key(repo, digest), body.length);
     this.cache.artifacts.set(RegistryCache.key(repo, digest), {
       digest,
       mediaType: manifest.mediaType,

@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Hash } from 'node:crypto';
 import { newHash, type DigestAlgorithm, type ParsedDigest } from '../core/digest.ts';
@@ -88,14 +88,17 @@ export class UploadStore {
         done(null, chunk);
       },
     });
+    let out: Writable | undefined;
     try {
-      const out = await this.driver.writer(path, { append: true });
+      out = await this.driver.writer(path, { append: true });
       await pipeline(body, hashing, out);
       if (length !== undefined && count !== length) {
         throw new BerthError('SIZE_INVALID', `received ${count} bytes, Content-Length declared ${length}`);
       }
     } catch (err) {
-      // Undo the partial chunk so the file and the hash state agree with what the client was told.
+      // Undo the partial chunk so the file and the hash state agree with what the client was told. A write
+      // already handed to the operating system may still land, so wait for the file to be closed first.
+      if (out && !out.closed) await new Promise((resolve) => out!.once('close', resolve));
       await this.driver.truncate(path, size).catch(() => this.states.delete(path));
       state.hash = saved;
       state.offset = size;

@@ -23,7 +23,7 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
     projectId,
     digest,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    manifestSize: 100,
+    manifest: Buffer.alloc(100, 1),
     size: 1000,
     blobDigests: [],
     children: [],
@@ -69,7 +69,8 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
     expect((await tagsRepo.resolve(db.knex, 'meta/app', 'latest'))?.digest).toBe(d2);
     expect(await push('meta/app', d1, { tag: 'pushed' })).toEqual({ id: first.id, created: false });
     expect((await tagsRepo.resolve(db.knex, 'meta/app', 'pushed'))?.digest).toBe(d1);
-    expect(await blobsRepo.linkedSize(db.knex, 'meta/app', d1)).toBe(100);
+    expect(await artifactsRepo.manifestBytes(db.knex, d1)).toEqual(Buffer.alloc(100, 1));
+    expect(await artifactsRepo.manifestBytes(db.knex, sha256('absent'))).toBeUndefined();
     await artifactsRepo.delete(db.knex, second.id);
     expect(await tagsRepo.resolve(db.knex, 'meta/app', 'latest')).toBeUndefined();
     expect(await artifactsRepo.find(db.knex, 'meta/app', d1)).toMatchObject({ digest: d1, manifest_size: 100 });

@@ -62,6 +62,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('artifact_type');
     t.text('config_media_type');
     t.text('config_digest');
+    // The manifest's bytes live here, committed with its metadata in one statement: no file to create per push,
+    // and no window where one exists without the other. Manifests are small (4 MiB at most).
+    t.binary('manifest').notNullable();
     // Manifest size alone; total size (manifest + unique blobs) for display and quotas.
     t.integer('manifest_size').notNullable();
     t.bigInteger('size').notNullable();
