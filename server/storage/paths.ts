@@ -14,9 +14,9 @@ export const paths = {
   blob: (d: ParsedDigest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`,
   uploadsRoot: 'uploads',
   /**
-   * One flat file per upload. A session's file name carries a hash of its repository, so the owner needs no
-   * record of its own (creating a file is the costliest metadata operation on ext4) and a request naming
-   * another repository simply finds nothing.
+   * One file per upload, spread over 256 folders so concurrent creations do not queue on one directory lock.
+   * A session's file name carries a hash of its repository, so the owner needs no record of its own (creating
+   * a file is the costliest metadata operation on ext4) and a request naming another repository finds nothing.
    */
-  uploadData: (u: UploadRef): string => `uploads/${u.id}${u.repository ? `.${repositoryTag(u.repository)}` : ''}`,
+  uploadData: (u: UploadRef): string => `uploads/${u.id.slice(0, 2)}/${u.id}${u.repository ? `.${repositoryTag(u.repository)}` : ''}`,
 };

@@ -24,6 +24,8 @@ describe('UploadStore', () => {
   afterEach(async () => rm(root, { recursive: true, force: true }));
 
   const data = Buffer.from('the quick brown fox jumps over the lazy dog');
+  const filesUnder = async (folder: string): Promise<string[]> =>
+    (await Promise.all((await driver.list(folder)).map((sub) => driver.list(`${folder}/${sub}`)))).flat();
   const digest = parseDigest(digestOf(data))!;
 
   it('assembles chunks and publishes the blob only after the digest checks', async () => {
@@ -109,14 +111,14 @@ describe('UploadStore', () => {
     const sweeper = new UploadSweeper(uploads, 60_000, createLogger('silent'));
     expect(await sweeper.sweep(new Date(Date.now() + 30_000))).toBe(0);
     expect(await sweeper.sweep(new Date(Date.now() + 120_000))).toBe(2);
-    expect(await driver.list('uploads')).toEqual([]);
+    expect(await filesUnder('uploads')).toEqual([]);
     expect(await uploads.size({ id: 'old', repository: 'library/app' })).toBeNull();
   });
 
   it('sweeps the temporary files a crash left behind', async () => {
-    await driver.putContent('uploads/abc.tmp-0123ab', Buffer.from('{'));
+    await driver.putContent('uploads/ab/abc.tmp-0123ab', Buffer.from('{'));
     const sweeper = new UploadSweeper(uploads, 60_000, createLogger('silent'));
     expect(await sweeper.sweep(new Date(Date.now() + 120_000))).toBe(1);
-    expect(await driver.list('uploads')).toEqual([]);
+    expect(await filesUnder('uploads')).toEqual([]);
   });
 });

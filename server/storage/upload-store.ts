@@ -142,13 +142,15 @@ export class UploadStore {
    */
   async expire(cutoff: Date): Promise<number> {
     let removed = 0;
-    for (const file of await this.driver.list(paths.uploadsRoot)) {
-      const path = `${paths.uploadsRoot}/${file}`;
-      const stat = await this.driver.stat(path);
-      if (!stat || stat.modifiedAt.getTime() >= cutoff.getTime()) continue;
-      this.states.delete(path);
-      await this.driver.delete(path);
-      removed++;
+    for (const folder of await this.driver.list(paths.uploadsRoot)) {
+      for (const file of await this.driver.list(`${paths.uploadsRoot}/${folder}`)) {
+        const path = `${paths.uploadsRoot}/${folder}/${file}`;
+        const stat = await this.driver.stat(path);
+        if (!stat || stat.modifiedAt.getTime() >= cutoff.getTime()) continue;
+        this.states.delete(path);
+        await this.driver.delete(path);
+        removed++;
+      }
     }
     return removed;
   }

@@ -25,7 +25,7 @@ export const uploadDataFile = (dataDir: string, id: string, repository?: string)
 
 /** Ids of the upload sessions (or leftovers) present in storage. */
 export async function uploadIds(dataDir: string): Promise<string[]> {
-  const files = await readdir(path.join(dataDir, 'storage', paths.uploadsRoot)).catch(() => [] as string[]);
+  const files = await listFiles(path.join(dataDir, 'storage', paths.uploadsRoot));
   // File names start with the upload id (then the owner's tag or a temporary suffix).
-  return [...new Set(files.map((f) => f.split('.')[0]!))];
+  return [...new Set(files.map((f) => path.basename(f).split('.')[0]!))];
 }

@@ -1,5 +1,4 @@
 import {
-  closeSync,
   createReadStream,
   createWriteStream,
   mkdirSync,
@@ -10,7 +9,6 @@ import {
   rmSync,
   statSync,
   truncateSync,
-  writeSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -22,10 +20,10 @@ import { checkPath, type RandomAccessFile, type ReadOptions, type StorageDriver,
  * Stores objects as files under one root folder.
  *
  * Bulk data moves through streams and positional reads with large buffers (Node's default 64 KiB halves pull
- * throughput). Metadata operations and small files (stat, rename, unlink, upload session records, manifests)
- * use synchronous system calls on purpose: on a local disk they take microseconds, while handing each one to
- * libuv's thread pool and back cost several times more CPU than the call itself (measured while pushing small
- * images: a quarter of the server's CPU went to that hand-off). The methods stay async for the driver contract.
+ * throughput). Quick metadata operations (stat, rename, unlink, opening an existing file) use synchronous system
+ * calls on purpose: on a local disk they take microseconds, while handing each one to libuv's thread pool and
+ * back cost several times more CPU than the call itself (measured while pushing small images: a quarter of the
+ * server's CPU went to that hand-off). Creating a file is slow on ext4, so that one stays asynchronous.
  *
  * Nothing is fsynced: a killed process loses nothing (the kernel holds the written pages), but a power cut can
  * lose the most recent writes, as with CNCF Distribution's filesystem driver.
@@ -83,15 +81,17 @@ export class FilesystemDriver implements StorageDriver {
   async putContent(path: string, data: Buffer): Promise<void> {
     const file = this.resolve(path);
     const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-    const fd = inParent(tmp, () => openSync(tmp, 'w'));
+    // Creating a file is the one slow metadata operation (hundreds of microseconds on ext4 here), so it goes to
+    // the thread pool, where several can run at once without holding up the event loop.
+    const handle = await inParentAsync(tmp, () => open(tmp, 'w'));
     try {
-      for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset);
+      await handle.writeFile(data);
     } catch (err) {
-      closeSync(fd);
+      await handle.close();
       rmSync(tmp, { force: true });
       throw err;
     }
-    closeSync(fd);
+    await handle.close();
     try {
       renameSync(tmp, file);
     } catch (err) {
@@ -127,6 +127,16 @@ export class FilesystemDriver implements StorageDriver {
 function inParent<T>(file: string, operation: () => T): T {
   try {
     return operation();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(file), { recursive: true });
+    return operation();
+  }
+}
+
+async function inParentAsync<T>(file: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(file), { recursive: true });
