@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
-import { PGlite } from '@electric-sql/pglite';
+import { PgliteThread } from './pglite-thread.ts';
 import pg from 'pg';
 import { migrationSource } from './migrations/index.ts';
 
@@ -83,24 +83,25 @@ class PgliteClient extends (ClientPgLite as unknown as new (config: Knex.Config)
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  let pglite: PGlite;
-  if (options.pgliteSnapshot) {
-    pglite = new PGlite({ loadDataDir: options.pgliteSnapshot });
-  } else if (options.pgliteDir) {
+  if (options.pgliteDir) {
     // Fail here with the operating system's words if the folder cannot exist, rather than inside PGlite.
     await mkdir(options.pgliteDir, { recursive: true });
-    pglite = new PGlite(options.pgliteDir);
-  } else {
-    pglite = new PGlite();
   }
-  await pglite.waitReady;
+  const snapshot = options.pgliteSnapshot ? await options.pgliteSnapshot.arrayBuffer() : undefined;
+  const pglite = new PgliteThread({ dataDir: snapshot ? undefined : options.pgliteDir, snapshot });
+  try {
+    await pglite.waitReady;
+  } catch (err) {
+    await pglite.close().catch(() => undefined);
+    throw err;
+  }
   const knex = knexFactory({ client: PgliteClient as unknown as typeof knexFactory.Client, dialect: 'postgres', connection: () => ({ pglite }) } as Knex.Config);
   return {
     kind: 'pglite',
     knex,
     close: async () => {
       await knex.destroy();
-      if (!pglite.closed) await pglite.close();
+      await pglite.close();
     },
   };
 }

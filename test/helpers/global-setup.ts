@@ -16,8 +16,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const db = await openDatabase({ url: '' });
-  const pglite = (db.knex.client as unknown as { pglite: { dumpDataDir(c: 'gzip'): Promise<Blob> } }).pglite;
-  const dump = await pglite.dumpDataDir('gzip');
+  const pglite = (db.knex.client as unknown as { pglite: { dumpDataDir(): Promise<Blob> } }).pglite;
+  const dump = await pglite.dumpDataDir();
   await db.close();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-snapshot-'));
   const file = path.join(dir, 'pglite.tar.gz');
