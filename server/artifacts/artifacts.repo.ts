@@ -73,8 +73,9 @@ export const artifactsRepo = {
       JSON.stringify([...new Map(a.children.map((c) => [c.digest, { digest: c.digest, platform: c.platform ?? null }])).values()]),
       a.tag ?? null,
     ];
-    // Under a concurrent push of the same digest, ON CONFLICT waits for the other transaction but this
-    // statement's snapshot cannot see its row, so nothing comes back: the retry sees it.
+    // Under a concurrent push of the same digest (or the first push of the repository), ON CONFLICT waits for
+    // the other transaction but this statement's snapshot cannot see its row, so nothing comes back: the retry
+    // sees it.
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await db.raw(pushSql, bindings);
       const row = (result.rows as Array<{ id: number; created: boolean }>)[0];
@@ -115,11 +116,16 @@ with input as (
          ?::text as artifact_type, ?::text as config_media_type, ?::text as config_digest, ?::bigint as size,
          ?::jsonb as annotations, ?::text as subject_digest, ?::jsonb as blobs, ?::jsonb as children, ?::text as tag
 ),
-repo as (
+new_repo as (
   insert into repositories (project_id, name)
   select project_id, repository from input
-  on conflict (name) do update set updated_at = now()
+  on conflict (name) do nothing
   returning id
+),
+repo as (
+  select id from new_repo
+  union all
+  select r.id from repositories r, input where r.name = input.repository and not exists (select 1 from new_repo)
 ),
 inserted as (
   insert into artifacts (repository_id, project_id, digest, media_type, artifact_type, config_media_type, config_digest,
