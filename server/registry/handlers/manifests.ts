@@ -8,21 +8,14 @@ const manifestPath = (name: string, digest: string): string => `/v2/${name}/mani
 export async function getManifest(r: RepoRequest, reference: string): Promise<void> {
   const ref = parseReference(reference);
   const { ctx } = r;
-  if (ctx.method === 'HEAD') {
-    const artifact = await r.deps.manifests.resolve(r.name.full, ref);
-    ctx.status = 200;
-    ctx.set('Content-Type', artifact.mediaType);
-    ctx.set('Docker-Content-Digest', artifact.digest);
-    ctx.set('ETag', `"${artifact.digest}"`);
-    ctx.length = artifact.size;
-    return;
-  }
-  const manifest = await r.deps.manifests.get(r.name.full, ref);
+  // HEAD needs no bytes, so it stops at the artifact (no manifest body lookup).
+  const manifest = ctx.method === 'HEAD' ? await r.deps.manifests.resolve(r.name.full, ref) : await r.deps.manifests.get(r.name.full, ref);
   ctx.status = 200;
   ctx.set('Content-Type', manifest.mediaType);
   ctx.set('Docker-Content-Digest', manifest.digest);
   ctx.set('ETag', `"${manifest.digest}"`);
-  ctx.body = manifest.body;
+  if ('body' in manifest) ctx.body = manifest.body;
+  else ctx.length = manifest.size;
 }
 
 /** PUT /v2/<name>/manifests/<reference> */
