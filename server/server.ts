@@ -46,6 +46,10 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
   const app = createApp(services);
   const server: Server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
+  // Node ends any request not fully received within 5 minutes by default, which would cut off a large layer
+  // pushed over a slow link; limit idleness instead (no byte for 5 minutes), and the header phase as before.
+  server.requestTimeout = 0;
+  server.timeout = 5 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

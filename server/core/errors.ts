@@ -32,6 +32,7 @@ export const errorTable = {
   UNAUTHORIZED: { status: 401, oci: 'UNAUTHORIZED', harbor: 'UNAUTHORIZED', message: 'authentication required' },
   DENIED: { status: 403, oci: 'DENIED', harbor: 'FORBIDDEN', message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 415, oci: 'UNSUPPORTED', harbor: 'UNSUPPORTED_MEDIA_TYPE', message: 'the operation is unsupported' },
+  ROUTE_UNKNOWN: { status: 404, oci: 'UNSUPPORTED', harbor: 'NOT_FOUND', message: 'no such API endpoint' },
   METHOD_NOT_ALLOWED: { status: 405, oci: 'UNSUPPORTED', harbor: 'METHOD_NOT_ALLOWED', message: 'method not allowed' },
   TOOMANYREQUESTS: { status: 429, oci: 'TOOMANYREQUESTS', harbor: 'TOO_MANY_REQUESTS', message: 'too many requests' },
   // The spec's table has no pagination code (Distribution's PAGINATION_NUMBER_INVALID is not in it).

@@ -12,7 +12,7 @@ import { parseRepositoryName } from './names.ts';
 import type { RegistryDeps, RepoRequest } from './registry-deps.ts';
 import { matchRegistryRoute, type RegistryRoute } from './route-match.ts';
 
-type RepoRoute = Exclude<RegistryRoute, { kind: 'base' } | { kind: 'catalog' }>;
+type RepoRoute = Exclude<RegistryRoute, { kind: 'base' } | { kind: 'catalog' } | { kind: 'undecodable' }>;
 interface Endpoint {
   action: RepositoryAction;
   handle(r: RepoRequest, route: RepoRoute): Promise<void>;
@@ -70,7 +70,8 @@ export function registryRoutes(deps: RegistryDeps): Middleware {
 
 async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps): Promise<void> {
   const route = matchRegistryRoute(ctx.path);
-  if (!route) throw new BerthError('NAME_INVALID', 'not a registry API path');
+  if (!route) throw new BerthError('ROUTE_UNKNOWN', `no registry API endpoint at ${ctx.path.slice(0, 200)}`);
+  if (route.kind === 'undecodable') throw new BerthError('NAME_INVALID', 'the path is not valid percent-encoding');
   if (route.kind === 'base') {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw notAllowed(['GET', 'HEAD']);
     // Clients probe /v2/ to learn how to authenticate, so anonymous callers get the challenge here.

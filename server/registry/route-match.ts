@@ -9,7 +9,9 @@ export type RegistryRoute =
   | { kind: 'manifest'; name: string; reference: string }
   | { kind: 'blob'; name: string; digest: string }
   | { kind: 'upload'; name: string; id: string }
-  | { kind: 'referrers'; name: string; digest: string };
+  | { kind: 'referrers'; name: string; digest: string }
+  /** A registry path whose percent-encoding is broken: answered as an invalid name. */
+  | { kind: 'undecodable' };
 
 const uploadPattern = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/;
 const itemPattern = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/;
@@ -32,13 +34,13 @@ export function matchRegistryRoute(path: string): RegistryRoute | null {
   if (m) {
     const name = decode(m[1]!);
     const id = decode(m[2]!);
-    return name === null || id === null ? null : { kind: 'upload', name, id };
+    return name === null || id === null ? { kind: 'undecodable' } : { kind: 'upload', name, id };
   }
   m = itemPattern.exec(path);
   if (m) {
     const name = decode(m[1]!);
     const item = decode(m[3]!);
-    if (name === null || item === null) return null;
+    if (name === null || item === null) return { kind: 'undecodable' };
     if (m[2] === 'manifests') return { kind: 'manifest', name, reference: item };
     if (m[2] === 'blobs') return { kind: 'blob', name, digest: item };
     return { kind: 'referrers', name, digest: item };
@@ -46,7 +48,7 @@ export function matchRegistryRoute(path: string): RegistryRoute | null {
   m = tagsPattern.exec(path);
   if (m) {
     const name = decode(m[1]!);
-    return name === null ? null : { kind: 'tags', name };
+    return name === null ? { kind: 'undecodable' } : { kind: 'tags', name };
   }
   return null;
 }

@@ -332,6 +332,12 @@ describe.each(databaseKinds)('OCI distribution API on %s', (kind) => {
       expect((await bad.request('GET', '/v2/library/app/manifests/v1')).status).toBe(401);
     });
 
+    it('answers a path that is no registry endpoint with 404 UNSUPPORTED', async () => {
+      const res = await oci.request('GET', '/v2/library/app/nonsense/v1');
+      expect(res.status).toBe(404);
+      expect(await errorCodes(res)).toEqual(['UNSUPPORTED']);
+    });
+
     it('refuses a push into a project that does not exist', async () => {
       const res = await oci.request('POST', '/v2/nosuchproject/app/blobs/uploads/');
       expect(res.status).toBe(404);
