@@ -38,8 +38,4 @@ export const tagsRepo = {
     if (opts.last) q.where('name', '>', opts.last);
     return q;
   },
-
-  async namesForArtifact(db: Queryable, artifactId: number): Promise<string[]> {
-    return db('tags').where({ artifact_id: artifactId }).orderBy('name').pluck<string[]>('name');
-  },
 };

@@ -4,5 +4,3 @@ export type Principal =
   | { kind: 'user'; id: number; username: string; sysadmin: boolean };
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous' });
-
-export const principalName = (p: Principal): string => (p.kind === 'user' ? p.username : 'anonymous');

@@ -29,12 +29,10 @@ export const blobsRepo = {
     return new Map(rows.map((r) => [r.digest, r.size]));
   },
 
-  /** Records a verified blob and links it to a repository; idempotent, so concurrent pushes converge. */
-  async link(db: Queryable, link: BlobLink): Promise<void> {
-    await this.linkMany(db, [link]);
-  },
-
-  /** Records many links in one atomic statement: the blob rows, then the links (the foreign key is checked at its end). */
+  /**
+   * Records verified blobs and links them to repositories in one atomic statement: the blob rows, then the links
+   * (the foreign key is checked at its end). Idempotent, so concurrent pushes converge.
+   */
   async linkMany(db: Queryable, links: BlobLink[]): Promise<void> {
     await db.raw(
       `with input as (

@@ -28,8 +28,6 @@ export function requireDigest(value: string | undefined | null): ParsedDigest {
   return parsed;
 }
 
-export const isDigest = (value: string): boolean => parseDigest(value) !== null;
-
 export const newHash = (algorithm: DigestAlgorithm): Hash => createHash(algorithm);
 
 export function digestOf(data: Buffer | string, algorithm: DigestAlgorithm = 'sha256'): string {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { digestOf, parseDigest, requireDigest, type ParsedDigest } from '../core/digest.ts';
+import { requireDigest, type ParsedDigest } from '../core/digest.ts';
 import { BerthError } from '../core/errors.ts';
 import type { RandomAccessFile, StorageDriver } from './driver.ts';
 import { paths } from './paths.ts';
@@ -45,15 +45,6 @@ export class BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
       throw err;
     }
-  }
-
-  /** Stores small content (manifests) whole; returns its digest. Existing content is left alone. */
-  async put(data: Buffer, algorithm: ParsedDigest['algorithm'] = 'sha256'): Promise<string> {
-    const digest = digestOf(data, algorithm);
-    const path = paths.blob(parseDigest(digest)!);
-    const existing = await this.driver.stat(path);
-    if (!existing || existing.size !== data.length) await this.driver.putContent(path, data);
-    return digest;
   }
 
   /**

@@ -37,8 +37,8 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
 
   it('links a blob to a repository idempotently and never across repositories', async () => {
     const digest = sha256('blob-1');
-    await blobsRepo.link(db.knex, { repositoryName: 'meta/a', projectId, digest, size: 6 });
-    await blobsRepo.link(db.knex, { repositoryName: 'meta/a', projectId, digest, size: 6 });
+    await blobsRepo.linkMany(db.knex, [{ repositoryName: 'meta/a', projectId, digest, size: 6 }]);
+    await blobsRepo.linkMany(db.knex, [{ repositoryName: 'meta/a', projectId, digest, size: 6 }]);
     expect(await blobsRepo.linkedSize(db.knex, 'meta/a', digest)).toBe(6);
     expect(await blobsRepo.linkedSize(db.knex, 'meta/b', digest)).toBeNull();
     const [row] = await db.knex('blobs').where({ digest }).count<Array<{ count: string | number }>>('* as count');
@@ -49,7 +49,7 @@ describe.each(databaseKinds)('metadata layer on %s', (kind) => {
 
   it('stores sizes above 4 GiB exactly', async () => {
     const digest = sha256('huge');
-    await blobsRepo.link(db.knex, { repositoryName: 'meta/huge', projectId, digest, size: 5 * 1024 ** 3 + 7 });
+    await blobsRepo.linkMany(db.knex, [{ repositoryName: 'meta/huge', projectId, digest, size: 5 * 1024 ** 3 + 7 }]);
     expect(await blobsRepo.linkedSize(db.knex, 'meta/huge', digest)).toBe(5 * 1024 ** 3 + 7);
   });
 
