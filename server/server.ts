@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BerthConfig } from './config/config.schema.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { openDatabase, type DatabaseOptions } from './db/database.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { openStorage } from './storage/open-storage.ts';
 import { createApp } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -29,12 +30,20 @@ export interface StartOptions {
 export async function startServer(config: Readonly<BerthConfig>, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.log.level);
   const storage = await openStorage(config);
-  const db = await openDatabase({
-    url: config.database.url,
-    pgliteDir: path.join(config.dataDir, 'db'),
-    poolMax: config.database.poolMax,
-    ...options.database,
-  });
+  // The embedded database belongs to one process (tests that load a snapshot keep it in memory instead).
+  const unlock = !config.database.url && !options.database?.pgliteSnapshot ? lockDataDir(config.dataDir) : () => undefined;
+  let db;
+  try {
+    db = await openDatabase({
+      url: config.database.url,
+      pgliteDir: path.join(config.dataDir, 'db'),
+      poolMax: config.database.poolMax,
+      ...options.database,
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const services = createServices(config, log, db, storage);
   const { generatedPassword } = await bootstrap(services);
   await services.uploadSweeper.sweep().catch((err: unknown) => log.warn({ err }, 'upload sweep failed'));
@@ -68,6 +77,7 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
       await drained;
       clearTimeout(timer);
       await db.close();
+      unlock();
     })();
     return closing;
   };

@@ -47,6 +47,13 @@ describe('npm start', () => {
     const second = await startBerthProcess({ dataDir, env: { BERTH_ADMIN_PASSWORD: '' } });
     expect(second.output()).not.toMatch(/generated password/);
     expect((await fetch(`${second.url}/v2/`, { headers: { authorization: auth } })).status).toBe(200);
+
+    // A second process on the same embedded database is refused while the first runs.
+    const err = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_PORT: '0', DATABASE_URL: '' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(3);
+    expect((err as { stderr: string }).stderr).toMatch(/in use by another Berth process \(pid \d+\)/);
     await second.kill('SIGTERM');
   });
 });
