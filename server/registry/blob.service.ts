@@ -27,6 +27,9 @@ export interface UploadBody {
  * stream to storage while hashing and become visible only after the digest checks out.
  */
 export class BlobService {
+  /** Links of uploads finishing together are written in one statement. */
+  private readonly links: LinkBatcher;
+
   constructor(
     private readonly db: Knex,
     private readonly blobs: BlobStore,
@@ -36,8 +39,6 @@ export class BlobService {
   ) {
     this.links = new LinkBatcher(db);
   }
-
-  private readonly links: LinkBatcher;
 
   /** Size of a blob the repository may serve; BLOB_UNKNOWN otherwise. */
   async stat(repo: string, digest: string): Promise<number> {
