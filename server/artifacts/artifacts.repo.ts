@@ -50,18 +50,17 @@ export const artifactsRepo = {
   },
 
   /**
-   * Records a pushed manifest in one statement: the repository (created on first push), the artifact with its
-   * manifest bytes, blob references and index children, and the tag. One statement is atomic
-   * on its own and costs one round trip instead of eight, which is most of a small image push's database time.
-   * A repeated or concurrent push of the same digest inserts nothing and reports `created: false`.
+   * Records a pushed manifest in one database call (the `berth_push_artifact` function, migration 001): the
+   * repository (created on first push), the artifact with its manifest bytes, blob references and index
+   * children, and the tag, atomically. A repeated or concurrent push of the same digest inserts nothing and
+   * reports `created: false`.
    */
   async push(db: Queryable, a: NewArtifact & { repositoryName: string; tag?: string }): Promise<{ id: number; created: boolean }> {
-    const bindings = [
+    const result = await db.raw('select artifact_id, created from berth_push_artifact(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       a.projectId,
       a.repositoryName,
       a.digest,
       a.manifest,
-      a.manifest.length,
       a.mediaType,
       a.artifactType ?? null,
       a.configMediaType ?? null,
@@ -72,16 +71,9 @@ export const artifactsRepo = {
       JSON.stringify([...new Set(a.blobDigests)]),
       JSON.stringify([...new Map(a.children.map((c) => [c.digest, { digest: c.digest, platform: c.platform ?? null }])).values()]),
       a.tag ?? null,
-    ];
-    // Under a concurrent push of the same digest (or the first push of the repository), ON CONFLICT waits for
-    // the other transaction but this statement's snapshot cannot see its row, so nothing comes back: the retry
-    // sees it.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await db.raw(pushSql, bindings);
-      const row = (result.rows as Array<{ id: number; created: boolean }>)[0];
-      if (row) return { id: Number(row.id), created: row.created };
-    }
-    throw new Error(`artifact ${a.digest} in ${a.repositoryName} neither inserted nor found`);
+    ]);
+    const row = (result.rows as Array<{ artifact_id: number | string; created: boolean }>)[0]!;
+    return { id: Number(row.artifact_id), created: row.created };
   },
 
   /** Deletes an artifact; its tags, blob references and child rows go with it (ON DELETE CASCADE). */
@@ -109,53 +101,3 @@ export const artifactsRepo = {
   },
 };
 
-const pushSql = `
-with input as (
-  select ?::int as project_id, ?::text as repository, ?::text as digest, ?::bytea as manifest, ?::int as manifest_size,
-         ?::text as media_type,
-         ?::text as artifact_type, ?::text as config_media_type, ?::text as config_digest, ?::bigint as size,
-         ?::jsonb as annotations, ?::text as subject_digest, ?::jsonb as blobs, ?::jsonb as children, ?::text as tag
-),
-new_repo as (
-  insert into repositories (project_id, name)
-  select project_id, repository from input
-  on conflict (name) do nothing
-  returning id
-),
-repo as (
-  select id from new_repo
-  union all
-  select r.id from repositories r, input where r.name = input.repository and not exists (select 1 from new_repo)
-),
-inserted as (
-  insert into artifacts (repository_id, project_id, digest, media_type, artifact_type, config_media_type, config_digest,
-                         manifest, manifest_size, size, annotations, subject_digest)
-  select repo.id, i.project_id, i.digest, i.media_type, i.artifact_type, i.config_media_type, i.config_digest,
-         i.manifest, i.manifest_size, i.size, i.annotations, i.subject_digest
-  from repo, input i
-  on conflict (repository_id, digest) do nothing
-  returning id
-),
-artifact as (
-  select id, true as created from inserted
-  union all
-  select a.id, false from artifacts a, repo, input i
-  where a.repository_id = repo.id and a.digest = i.digest and not exists (select 1 from inserted)
-),
-blob_refs as (
-  insert into artifact_blobs (artifact_id, digest)
-  select inserted.id, d.value from inserted, input, jsonb_array_elements_text(input.blobs) d
-  on conflict do nothing
-),
-children as (
-  insert into artifact_children (parent_id, child_digest, platform)
-  select inserted.id, c.digest, c.platform
-  from inserted, input, jsonb_to_recordset(input.children) as c(digest text, platform jsonb)
-  on conflict do nothing
-),
-tagged as (
-  insert into tags (repository_id, name, artifact_id)
-  select repo.id, input.tag, artifact.id from repo, input, artifact where input.tag is not null
-  on conflict (repository_id, name) do update set artifact_id = excluded.artifact_id, push_time = now()
-)
-select id, created from artifact`;

@@ -104,9 +104,50 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['artifact_id']);
   });
 
+  // A manifest push as one database call (see artifactsRepo.push). PL/pgSQL keeps its statements' plans for the
+  // session, where a single large statement is planned again on every push, and each statement here sees rows
+  // that concurrent pushes committed meanwhile (READ COMMITTED), so a race needs no retry.
+  await knex.raw(`
+    create function berth_push_artifact(
+      p_project_id int, p_repository text, p_digest text, p_manifest bytea, p_media_type text, p_artifact_type text,
+      p_config_media_type text, p_config_digest text, p_size bigint, p_annotations jsonb, p_subject_digest text,
+      p_blobs jsonb, p_children jsonb, p_tag text
+    ) returns table (artifact_id bigint, created boolean) language plpgsql as $$
+    declare
+      v_repo int;
+      v_id bigint;
+      v_created boolean := false;
+    begin
+      insert into repositories (project_id, name) values (p_project_id, p_repository)
+        on conflict (name) do nothing returning id into v_repo;
+      if v_repo is null then
+        select r.id into v_repo from repositories r where r.name = p_repository;
+      end if;
+      insert into artifacts (repository_id, project_id, digest, media_type, artifact_type, config_media_type,
+                             config_digest, manifest, manifest_size, size, annotations, subject_digest)
+        values (v_repo, p_project_id, p_digest, p_media_type, p_artifact_type, p_config_media_type,
+                p_config_digest, p_manifest, length(p_manifest), p_size, p_annotations, p_subject_digest)
+        on conflict (repository_id, digest) do nothing returning id into v_id;
+      if v_id is null then
+        select a.id into v_id from artifacts a where a.repository_id = v_repo and a.digest = p_digest;
+      else
+        v_created := true;
+        insert into artifact_blobs (artifact_id, digest)
+          select v_id, d.value from jsonb_array_elements_text(p_blobs) d on conflict do nothing;
+        insert into artifact_children (parent_id, child_digest, platform)
+          select v_id, c.digest, c.platform from jsonb_to_recordset(p_children) as c(digest text, platform jsonb)
+          on conflict do nothing;
+      end if;
+      if p_tag is not null then
+        insert into tags (repository_id, name, artifact_id) values (v_repo, p_tag, v_id)
+          on conflict (repository_id, name) do update set artifact_id = excluded.artifact_id, push_time = now();
+      end if;
+      return query select v_id, v_created;
+    end $$`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop function if exists berth_push_artifact');
   for (const table of ['tags', 'artifact_children', 'artifact_blobs', 'artifacts', 'repository_blobs', 'blobs', 'repositories', 'projects', 'users']) {
     await knex.schema.dropTableIfExists(table);
   }
