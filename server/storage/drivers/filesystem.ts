@@ -85,7 +85,8 @@ export class FilesystemDriver implements StorageDriver {
     // the thread pool, where several can run at once without holding up the event loop.
     const handle = await inParentAsync(tmp, () => open(tmp, 'w'));
     try {
-      await handle.writeFile(data);
+      // An empty file (a new upload session) needs no write call: creating it is the whole job.
+      if (data.length > 0) await handle.writeFile(data);
     } catch (err) {
       await handle.close();
       rmSync(tmp, { force: true });
