@@ -107,21 +107,12 @@ describe('storage failing mid-operation (in-process)', () => {
     );
   }
 
-  it('a monolithic push whose storage fills up when the file is flushed gets 507 and leaves nothing', async () => {
-    const data = randomBytes(256 * 1024);
-    failWrites({ failOnClose: true });
-    try {
-      expectStorageError(await raw('POST', `/v2/${repo}/blobs/uploads/?digest=${sha256(data)}`, data));
-    } finally {
-      restore();
-    }
-    await expectNoBlob(sha256(data));
-    await expectNoUploadsLeft();
-  });
-
-  it('a monolithic push whose storage fills up mid-body gets 507 (not a reset connection) and leaves nothing', async () => {
-    const data = randomBytes(4 * MiB);
-    failWrites({ limit: MiB });
+  it.each([
+    ['when the file is flushed', 256 * 1024, { failOnClose: true }],
+    ['mid-body (a 507, not a reset connection)', 4 * MiB, { limit: MiB }],
+  ] as const)('a monolithic push whose storage fills up %s gets 507 and leaves nothing', async (_when, size, failure) => {
+    const data = randomBytes(size);
+    failWrites(failure);
     try {
       expectStorageError(await raw('POST', `/v2/${repo}/blobs/uploads/?digest=${sha256(data)}`, data));
     } finally {
