@@ -6,6 +6,8 @@ import { BlobStore } from './storage/blob-store.ts';
 import { UploadStore } from './storage/upload-store.ts';
 import { BasicAuthenticator } from './auth/basic-auth.ts';
 import { ProjectsService } from './projects/projects.service.ts';
+import { MembersService } from './projects/members.service.ts';
+import { AccessPolicy } from './auth/access.ts';
 import { UsersService } from './users/users.service.ts';
 import { BlobService } from './registry/blob.service.ts';
 import { CatalogService } from './registry/catalog.service.ts';
@@ -22,6 +24,8 @@ export interface Services {
   storage: StorageDriver;
   basic: BasicAuthenticator;
   projects: ProjectsService;
+  members: MembersService;
+  access: AccessPolicy;
   users: UsersService;
   blobs: BlobService;
   manifests: ManifestService;
@@ -36,6 +40,8 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const uploadStore = new UploadStore(storage, blobStore);
   const cache = new RegistryCache(config.registry.manifestCacheBytes);
   const projects = new ProjectsService(db.knex);
+  const members = new MembersService(db.knex);
+  const access = new AccessPolicy(members);
   return {
     config,
     log,
@@ -43,10 +49,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     storage,
     basic: new BasicAuthenticator(db.knex),
     projects,
+    members,
+    access,
     users: new UsersService(db.knex),
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, cache),
-    catalog: new CatalogService(db.knex, projects),
+    catalog: new CatalogService(db.knex, projects, access),
     readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
   };

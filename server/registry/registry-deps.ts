@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { BerthConfig } from '../config/config.schema.ts';
 import type { Logger } from '../core/logger.ts';
+import type { AccessPolicy } from '../auth/access.ts';
 import type { BasicAuthenticator } from '../auth/basic-auth.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { BufferPool } from '../http/send-file.ts';
@@ -15,6 +16,7 @@ export interface RegistryDeps {
   log: Logger;
   basic: BasicAuthenticator;
   projects: ProjectsService;
+  access: AccessPolicy;
   blobs: BlobService;
   manifests: ManifestService;
   catalog: CatalogService;

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { BerthError } from '../core/errors.ts';
-import { canAccessRepository, type RepositoryAction } from '../auth/access.ts';
+import type { RepositoryAction } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { authenticate } from '../http/authenticate.ts';
 import { renderError } from '../http/render-error.ts';
@@ -91,7 +91,7 @@ async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps):
     if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
     throw new BerthError('NAME_UNKNOWN', `project "${name.project}" does not exist; create it before pushing`, { name: name.full });
   }
-  if (!canAccessRepository(principal, project, endpoint.action)) {
+  if (!(await deps.access.canRepository(principal, project, endpoint.action))) {
     if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
     throw new BerthError('DENIED', `requested access to ${endpoint.action} ${name.full} is denied`);
   }

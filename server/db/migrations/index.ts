@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './001-registry-core.ts';
+import * as m002 from './002-project-members.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Migrations in order. Listed explicitly so they work the same from source (tsx) and from a bundle. Never edit a landed one. */
-const migrations: Array<[string, Migration]> = [['001-registry-core', m001]];
+const migrations: Array<[string, Migration]> = [
+  ['001-registry-core', m001],
+  ['002-project-members', m002],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

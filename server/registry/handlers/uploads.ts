@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import { BerthError } from '../../core/errors.ts';
 import { contentLength, hasBody } from '../../http/body.ts';
 import { parseContentRange } from '../../http/ranges.ts';
-import { canAccessRepository } from '../../auth/access.ts';
 import type { UploadBody } from '../blob.service.ts';
 import { parseRepositoryName } from '../names.ts';
 import type { RepoRequest } from '../registry-deps.ts';
@@ -69,7 +68,7 @@ async function mayReadSource(r: RepoRequest, from: string): Promise<boolean> {
     return false;
   }
   const project = await r.deps.projects.findByName(source.project);
-  return project !== null && canAccessRepository(r.principal, project, 'pull');
+  return project !== null && (await r.deps.access.canRepository(r.principal, project, 'pull'));
 }
 
 /** GET /v2/<name>/blobs/uploads/<id> */

@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import { Lru } from '../core/lru.ts';
+import type { RoleId } from '../auth/permissions.ts';
+import { membersRepo } from './members.repo.ts';
+
+/**
+ * Project memberships, with the role lookups cached: every authenticated /v2 request asks for one. Changes go
+ * through this service, which drops the cached entries they affect.
+ */
+export class MembersService {
+  private readonly roles = new Lru<string, RoleId | 0>(100_000);
+
+  constructor(private readonly db: Knex) {}
+
+  async roleOf(projectId: number, userId: number): Promise<RoleId | null> {
+    const key = `${projectId}:${userId}`;
+    const cached = this.roles.get(key);
+    if (cached !== undefined) return cached === 0 ? null : cached;
+    const role = await membersRepo.roleOf(this.db, projectId, userId);
+    this.roles.set(key, role ?? 0);
+    return role;
+  }
+
+  projectIdsOf(userId: number): Promise<number[]> {
+    return membersRepo.projectIdsOf(this.db, userId);
+  }
+
+  async setUserRole(projectId: number, userId: number, role: RoleId): Promise<void> {
+    await membersRepo.upsert(this.db, { projectId, entityType: 'u', entityId: userId, role });
+    this.roles.delete(`${projectId}:${userId}`);
+  }
+
+  async removeUser(projectId: number, userId: number): Promise<boolean> {
+    const removed = await membersRepo.remove(this.db, projectId, 'u', userId);
+    this.roles.delete(`${projectId}:${userId}`);
+    return removed > 0;
+  }
+}
