@@ -4,6 +4,7 @@ import { BerthError } from './core/errors.ts';
 import { renderError } from './http/render-error.ts';
 import { requestId } from './http/request-id.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
+import { tokenRoutes } from './auth/token.routes.ts';
 import type { Services } from './services.ts';
 
 /** Composes the HTTP application. It never listens, so tests mount it on an ephemeral port. */
@@ -17,6 +18,7 @@ export function createApp(services: Services): Koa {
   });
   app.use(requestId);
   app.use(registryRoutes({ ...services, config: services.config }));
+  app.use(tokenRoutes(services));
   for (const middleware of apiRoutes(services)) app.use(middleware);
   app.use(async (ctx) => {
     renderError(ctx, new BerthError('NOT_FOUND', `nothing at ${ctx.path}`), 'harbor', services.log);

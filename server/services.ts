@@ -8,6 +8,8 @@ import { BasicAuthenticator } from './auth/basic-auth.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { MembersService } from './projects/members.service.ts';
 import { AccessPolicy } from './auth/access.ts';
+import { TokenService } from './auth/token.service.ts';
+import { loadSigningKey } from './auth/token-keys.ts';
 import { UsersService } from './users/users.service.ts';
 import { BlobService } from './registry/blob.service.ts';
 import { CatalogService } from './registry/catalog.service.ts';
@@ -26,6 +28,7 @@ export interface Services {
   projects: ProjectsService;
   members: MembersService;
   access: AccessPolicy;
+  tokens: TokenService;
   users: UsersService;
   blobs: BlobService;
   manifests: ManifestService;
@@ -51,6 +54,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     projects,
     members,
     access,
+    tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
     users: new UsersService(db.knex),
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, cache),

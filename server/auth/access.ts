@@ -1,7 +1,7 @@
 import type { ProjectRef } from '../projects/projects.service.ts';
 import type { MembersService } from '../projects/members.service.ts';
 import { publicPermissions, rolePermissions, type Permission } from './permissions.ts';
-import type { Principal } from './principal.ts';
+import { identityOf, type Principal, type TokenPrincipal } from './principal.ts';
 
 /** What a request wants to do to a repository; the registry API asks for exactly one of these per route. */
 export type RepositoryAction = 'pull' | 'push' | 'delete';
@@ -21,6 +21,8 @@ export class AccessPolicy {
   constructor(private readonly members: MembersService) {}
 
   async can(principal: Principal, project: ProjectRef, permission: Permission): Promise<boolean> {
+    // A registry token is not a login: it allows exactly what it lists (checked by canRepository), nothing else.
+    if (principal.kind === 'token') return false;
     if (principal.kind === 'user') {
       if (principal.sysadmin) return true;
       const role = await this.members.roleOf(project.id, principal.id);
@@ -29,15 +31,24 @@ export class AccessPolicy {
     return project.public && publicPermissions.has(permission);
   }
 
-  canRepository(principal: Principal, project: ProjectRef, action: RepositoryAction): Promise<boolean> {
+  /** May the caller do `action` to the repository `name` of `project`? Tokens answer from their grants. */
+  async canRepository(principal: Principal, project: ProjectRef, name: string, action: RepositoryAction): Promise<boolean> {
+    if (principal.kind === 'token') return tokenAllows(principal, name, action);
     return this.can(principal, project, repositoryPermission[action]);
   }
 
   /** Ids of the projects whose repositories the caller may list; undefined means every project. */
   async listableProjectIds(principal: Principal, publicIds: () => Promise<number[]>): Promise<number[] | undefined> {
+    principal = identityOf(principal);
     if (principal.kind === 'user' && principal.sysadmin) return undefined;
     const ids = new Set(await publicIds());
     if (principal.kind === 'user') for (const id of await this.members.projectIdsOf(principal.id)) ids.add(id);
     return [...ids];
   }
+}
+
+/** Whether a token's grants cover an action on a repository (`*` covers every action). */
+export function tokenAllows(principal: TokenPrincipal, repository: string, action: RepositoryAction): boolean {
+  const actions = principal.repositories.get(repository);
+  return actions !== undefined && (actions.has(action) || actions.has('*'));
 }

@@ -1,6 +1,27 @@
+/** A signed-in user (or, later, a robot account). */
+export interface UserPrincipal {
+  kind: 'user';
+  id: number;
+  username: string;
+  sysadmin: boolean;
+}
+
+/**
+ * A caller presenting a registry token: what it may do is exactly the token's `access` claim (decided when the
+ * token was issued), and `holder` is who it was issued to.
+ */
+export interface TokenPrincipal {
+  kind: 'token';
+  holder: UserPrincipal | { kind: 'anonymous' };
+  /** repository name -> granted actions (`pull`, `push`, `delete`, `*`). */
+  repositories: ReadonlyMap<string, ReadonlySet<string>>;
+  catalog: boolean;
+}
+
 /** Who is calling. Built once per request by `authenticate` and read by every access decision. */
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; id: number; username: string; sysadmin: boolean };
+export type Principal = { kind: 'anonymous' } | UserPrincipal | TokenPrincipal;
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous' });
+
+/** The identity behind a principal, for decisions that are not about a token's grants (catalog filtering). */
+export const identityOf = (p: Principal): UserPrincipal | { kind: 'anonymous' } => (p.kind === 'token' ? p.holder : p);

@@ -20,6 +20,14 @@ export interface BerthConfig {
   /** Password for the `admin` user created on first start; a random one is printed when empty. */
   adminPassword: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  token: {
+    /** The `service` (audience) of registry tokens. */
+    service: string;
+    /** Lifetime of issued tokens. */
+    ttlMinutes: number;
+    /** PEM file with the EC P-256 signing key; empty: `<dataDir>/keys/token-signing.pem`, generated on first start. */
+    privateKeyFile: string;
+  };
   storage: {
     driver: 'filesystem';
     filesystem: { rootDirectory: string };
@@ -62,6 +70,16 @@ export const configJsonSchema = {
       default: {},
       properties: {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    token: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        service: { type: 'string', minLength: 1, default: 'berth-registry', pattern: '^[^",\\s]+$' },
+        ttlMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 30 },
+        privateKeyFile: { type: 'string', default: '' },
       },
     },
     storage: {

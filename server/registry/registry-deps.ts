@@ -3,6 +3,7 @@ import type { BerthConfig } from '../config/config.schema.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AccessPolicy } from '../auth/access.ts';
 import type { BasicAuthenticator } from '../auth/basic-auth.ts';
+import type { TokenService } from '../auth/token.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { BufferPool } from '../http/send-file.ts';
 import type { ProjectRef, ProjectsService } from '../projects/projects.service.ts';
@@ -17,6 +18,7 @@ export interface RegistryDeps {
   basic: BasicAuthenticator;
   projects: ProjectsService;
   access: AccessPolicy;
+  tokens: TokenService;
   blobs: BlobService;
   manifests: ManifestService;
   catalog: CatalogService;

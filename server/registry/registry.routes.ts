@@ -53,19 +53,34 @@ const notAllowed = (allowed: string[]): BerthError =>
  * against the repository's project, then hands over; every failure is rendered in the OCI error shape.
  */
 export function registryRoutes(deps: RegistryDeps): Middleware {
-  const challenge = 'Basic realm="Berth Registry", charset="UTF-8"';
   return async (ctx, next) => {
     if (ctx.path !== '/v2' && !ctx.path.startsWith('/v2/')) return next();
     ctx.set('Docker-Distribution-API-Version', 'registry/2.0');
     try {
-      const principal = await authenticate(ctx, deps.basic);
+      const principal = await authenticate(ctx, deps.basic, deps.tokens);
       ctx.state.principal = principal;
       await dispatch(ctx, principal, deps);
     } catch (err) {
-      if (err instanceof BerthError && err.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', challenge);
+      if (err instanceof BerthError && err.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', challenge(ctx, deps));
       renderError(ctx, err, 'oci', deps.log);
     }
   };
+}
+
+/** Scope a client needs for each repository action, as Docker clients ask for it. */
+const scopeActions: Record<RepositoryAction, string> = { pull: 'pull', push: 'pull,push', delete: '*' };
+
+/**
+ * The Bearer challenge pointing clients at the token service, with the scope the request needed (set by
+ * dispatch) and `insufficient_scope` when a token lacked it. Basic credentials are accepted as well.
+ */
+function challenge(ctx: Context, deps: RegistryDeps): string {
+  const base = deps.config.externalUrl || `${ctx.protocol}://${ctx.host.replace(/["\s,]/g, '')}`;
+  const state = ctx.state as { challengeScope?: string; insufficientScope?: boolean };
+  let header = `Bearer realm="${base}/service/token",service="${deps.tokens.service}"`;
+  if (state.challengeScope) header += `,scope="${state.challengeScope}"`;
+  if (state.insufficientScope) header += ',error="insufficient_scope"';
+  return header;
 }
 
 async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps): Promise<void> {
@@ -81,18 +96,28 @@ async function dispatch(ctx: Context, principal: Principal, deps: RegistryDeps):
   }
   if (route.kind === 'catalog') {
     if (ctx.method !== 'GET') throw notAllowed(['GET']);
+    if (principal.kind === 'token' && !principal.catalog) {
+      Object.assign(ctx.state, { challengeScope: 'registry:catalog:*', insufficientScope: true });
+      throw new BerthError('UNAUTHORIZED', 'the token does not grant registry:catalog:*');
+    }
     return listCatalog(ctx, principal, deps);
   }
   const endpoint = endpoints[route.kind][ctx.method];
   if (!endpoint) throw notAllowed(Object.keys(endpoints[route.kind]));
   const name = parseRepositoryName(route.name);
+  ctx.state.challengeScope = `repository:${name.full}:${scopeActions[endpoint.action]}`;
   const project = await deps.projects.findByName(name.project);
   if (!project) {
     if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
     throw new BerthError('NAME_UNKNOWN', `project "${name.project}" does not exist; create it before pushing`, { name: name.full });
   }
-  if (!(await deps.access.canRepository(principal, project, endpoint.action))) {
+  if (!(await deps.access.canRepository(principal, project, name.full, endpoint.action))) {
     if (principal.kind === 'anonymous') throw new BerthError('UNAUTHORIZED');
+    if (principal.kind === 'token') {
+      // The client should come back with a token for this scope; the token service grants it only if allowed.
+      ctx.state.insufficientScope = true;
+      throw new BerthError('UNAUTHORIZED', `the token does not grant ${endpoint.action} on ${name.full}`);
+    }
     throw new BerthError('DENIED', `requested access to ${endpoint.action} ${name.full} is denied`);
   }
   await endpoint.handle({ ctx, name, project, principal, deps }, route);

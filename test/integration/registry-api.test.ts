@@ -23,7 +23,7 @@ describe.each(databaseKinds)('OCI distribution API on %s', (kind) => {
     it('challenges anonymous callers and answers administrators', async () => {
       const res = await anon.request('GET', '/v2/');
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/service\/token",service="berth-registry"$/);
       expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
       expect(await errorCodes(res)).toEqual(['UNAUTHORIZED']);
       expect((await oci.request('GET', '/v2/')).status).toBe(200);
@@ -325,7 +325,7 @@ describe.each(databaseKinds)('OCI distribution API on %s', (kind) => {
     it('asks anonymous callers to authenticate for private projects and pushes', async () => {
       const pull = await anon.request('GET', '/v2/private/secret/manifests/v1');
       expect(pull.status).toBe(401);
-      expect(pull.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(pull.headers.get('www-authenticate')).toMatch(/^Bearer realm=".*\/service\/token",service="berth-registry",scope="repository:private\/secret:pull"$/);
       const push = await anon.request('POST', '/v2/library/x/blobs/uploads/');
       expect(push.status).toBe(401);
       const bad = new OciTestClient(server.url, `Basic ${Buffer.from('admin:wrong').toString('base64')}`);

@@ -113,7 +113,7 @@ describe('role matrix on /v2', () => {
       expect(cell.op.ok, `status ${res.status}: ${await res.text()}`).toContain(res.status);
     } else if (cell.caller === 'anonymous') {
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
       if (cell.op.name !== 'HEAD manifest') expect(await errorCodes(res)).toEqual(['UNAUTHORIZED']);
     } else {
       expect(res.status).toBe(403);

@@ -68,7 +68,7 @@ async function mayReadSource(r: RepoRequest, from: string): Promise<boolean> {
     return false;
   }
   const project = await r.deps.projects.findByName(source.project);
-  return project !== null && (await r.deps.access.canRepository(r.principal, project, 'pull'));
+  return project !== null && (await r.deps.access.canRepository(r.principal, project, source.full, 'pull'));
 }
 
 /** GET /v2/<name>/blobs/uploads/<id> */
