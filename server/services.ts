@@ -5,6 +5,7 @@ import type { StorageDriver } from './storage/driver.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { UploadStore } from './storage/upload-store.ts';
 import { BasicAuthenticator } from './auth/basic-auth.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { MembersService } from './projects/members.service.ts';
 import { AccessPolicy } from './auth/access.ts';
@@ -50,7 +51,14 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     log,
     db,
     storage,
-    basic: new BasicAuthenticator(db.knex),
+    basic: new BasicAuthenticator(
+      db.knex,
+      new LoginThrottle({
+        maxFailures: config.auth.maxFailedLogins,
+        lockoutMs: config.auth.lockoutMinutes * 60_000,
+        failureDelayMs: config.auth.failureDelayMs,
+      }),
+    ),
     projects,
     members,
     access,

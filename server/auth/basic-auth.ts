@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { BerthError } from '../core/errors.ts';
 import { usersRepo } from '../users/users.repo.ts';
 import { verifyPassword } from '../users/passwords.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { anonymous, type Principal } from './principal.ts';
 
 interface CacheEntry {
@@ -19,16 +20,21 @@ export class BasicAuthenticator {
 
   constructor(
     private readonly db: Knex,
+    private readonly throttle: LoginThrottle,
     private readonly ttlMs = 60_000,
     private readonly maxEntries = 10_000,
   ) {}
 
   /** The caller behind a `Basic ...` header; empty credentials (clients send `:` when they have none) are anonymous. */
-  async authenticate(headerValue: string): Promise<Principal> {
+  async authenticate(headerValue: string, address: string): Promise<Principal> {
     const key = createHash('sha256').update(headerValue).digest('base64');
     const hit = this.cache.get(key);
     const now = Date.now();
-    if (hit && hit.expiresAt > now) return hit.principal;
+    if (hit && hit.expiresAt > now) {
+      // Credentials verified within the last minute stay valid even while guessers lock the account out.
+      if (hit.principal.kind === 'user') this.throttle.success(hit.principal.username);
+      return hit.principal;
+    }
 
     const decoded = Buffer.from(headerValue.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -36,10 +42,16 @@ export class BasicAuthenticator {
     if (colon <= 0) throw new BerthError('UNAUTHORIZED', 'malformed basic credentials');
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
+    this.throttle.check(username, address);
     const user = await usersRepo.findByName(this.db, username);
     // Verify against a dummy hash when the user is unknown so timing does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.password_hash ?? dummyHash);
-    if (!user || !ok) throw new BerthError('UNAUTHORIZED', 'invalid username or password');
+    if (!user || !ok) {
+      const delay = this.throttle.failure(username, address);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      throw new BerthError('UNAUTHORIZED', 'invalid username or password');
+    }
+    this.throttle.success(username);
 
     const principal: Principal = { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);

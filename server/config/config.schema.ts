@@ -20,6 +20,13 @@ export interface BerthConfig {
   /** Password for the `admin` user created on first start; a random one is printed when empty. */
   adminPassword: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  auth: {
+    /** Failed logins for one account before its logins are refused for `lockoutMinutes` (five times as many per address). */
+    maxFailedLogins: number;
+    lockoutMinutes: number;
+    /** Added to the answer of each failed login after the third (capped at ten times this). */
+    failureDelayMs: number;
+  };
   token: {
     /** The `service` (audience) of registry tokens. */
     service: string;
@@ -70,6 +77,16 @@ export const configJsonSchema = {
       default: {},
       properties: {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxFailedLogins: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+        lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+        failureDelayMs: { type: 'integer', minimum: 0, maximum: 10000, default: 200 },
       },
     },
     token: {

@@ -12,7 +12,7 @@ import type { TokenService } from '../auth/token.service.ts';
 export async function authenticate(ctx: Context, basic: BasicAuthenticator, tokens?: TokenService): Promise<Principal> {
   const header = ctx.get('authorization');
   if (!header) return anonymous;
-  if (/^basic /i.test(header)) return basic.authenticate(header);
+  if (/^basic /i.test(header)) return basic.authenticate(header, ctx.ip);
   if (tokens && /^bearer /i.test(header)) return tokens.verify(header.slice(7).trim());
   throw new BerthError('UNAUTHORIZED', 'unsupported authorization scheme');
 }
