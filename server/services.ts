@@ -45,25 +45,26 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const cache = new RegistryCache(config.registry.manifestCacheBytes);
   const projects = new ProjectsService(db.knex);
   const members = new MembersService(db.knex);
+  const basic = new BasicAuthenticator(
+    db.knex,
+    new LoginThrottle({
+      maxFailures: config.auth.maxFailedLogins,
+      lockoutMs: config.auth.lockoutMinutes * 60_000,
+      failureDelayMs: config.auth.failureDelayMs,
+    }),
+  );
   const access = new AccessPolicy(members);
   return {
     config,
     log,
     db,
     storage,
-    basic: new BasicAuthenticator(
-      db.knex,
-      new LoginThrottle({
-        maxFailures: config.auth.maxFailedLogins,
-        lockoutMs: config.auth.lockoutMinutes * 60_000,
-        failureDelayMs: config.auth.failureDelayMs,
-      }),
-    ),
+    basic,
     projects,
     members,
     access,
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
-    users: new UsersService(db.knex),
+    users: new UsersService(db.knex, () => basic.clear()),
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, cache),
     catalog: new CatalogService(db.knex, projects, access),

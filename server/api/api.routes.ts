@@ -2,12 +2,14 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { renderError } from '../http/render-error.ts';
 import type { Services } from '../services.ts';
+import { mountUserRoutes } from '../users/users.routes.ts';
+import { apiPrincipal } from './api-access.ts';
 
 const version = 'v0.1.0';
 
 /**
- * The management API under /api/v2.0 (Harbor-compatible shapes). Only the unauthenticated probes exist so far;
- * the identity issue adds authentication and RBAC to everything mounted here.
+ * The management API under /api/v2.0 (Harbor-compatible shapes). Every request is authenticated here (Basic
+ * credentials or anonymous); each route then states who may call it.
  */
 export function apiRoutes(services: Services): Middleware[] {
   const router = new Router({ prefix: '/api/v2.0' });
@@ -28,9 +30,12 @@ export function apiRoutes(services: Services): Middleware[] {
     ctx.body = { harbor_version: version, berth_version: version, auth_mode: 'db_auth', registry_url: ctx.host, self_registration: false };
   });
 
+  mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration });
+
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
     try {
+      ctx.state.principal = await apiPrincipal(ctx, services.basic);
       await next();
     } catch (err) {
       renderError(ctx, err, 'harbor', services.log);

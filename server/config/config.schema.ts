@@ -26,6 +26,8 @@ export interface BerthConfig {
     lockoutMinutes: number;
     /** Added to the answer of each failed login after the third (capped at ten times this). */
     failureDelayMs: number;
+    /** Whether anyone may create an account (POST /api/v2.0/users without credentials). */
+    selfRegistration: boolean;
   };
   token: {
     /** The `service` (audience) of registry tokens. */
@@ -87,6 +89,7 @@ export const configJsonSchema = {
         maxFailedLogins: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
         lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
         failureDelayMs: { type: 'integer', minimum: 0, maximum: 10000, default: 200 },
+        selfRegistration: { type: 'boolean', default: false },
       },
     },
     token: {

@@ -40,6 +40,7 @@ export const errorTable = {
   BODY_INCOMPLETE: { status: 400, oci: 'BLOB_UPLOAD_INVALID', harbor: 'BAD_REQUEST', message: 'the request body ended before it was complete' },
   NOT_FOUND: { status: 404, oci: 'NAME_UNKNOWN', harbor: 'NOT_FOUND', message: 'not found' },
   BAD_REQUEST: { status: 400, oci: 'UNSUPPORTED', harbor: 'BAD_REQUEST', message: 'bad request' },
+  FORBIDDEN_ACTION: { status: 403, oci: 'DENIED', harbor: 'FORBIDDEN', message: 'the operation is not allowed' },
   CONFLICT: { status: 409, oci: 'DENIED', harbor: 'CONFLICT', message: 'conflict' },
   PRECONDITION: { status: 412, oci: 'DENIED', harbor: 'PRECONDITION', message: 'precondition failed' },
   STORAGE_FULL: { status: 507, oci: 'UNSUPPORTED', harbor: 'INSUFFICIENT_STORAGE', message: 'the registry storage is full or not writable' },

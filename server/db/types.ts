@@ -18,6 +18,7 @@ export interface UserRow {
   username: string;
   email: string | null;
   realname: string | null;
+  comment: string | null;
   password_hash: string;
   sysadmin: boolean;
   created_at: Date;

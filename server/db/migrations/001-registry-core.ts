@@ -4,8 +4,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('users', (t) => {
     t.increments('id').primary();
     t.text('username').notNullable().unique();
-    t.text('email');
+    t.text('email').unique();
     t.text('realname');
+    t.text('comment');
     t.text('password_hash').notNullable();
     t.boolean('sysadmin').notNullable().defaultTo(false);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
