@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { renderError } from '../http/render-error.ts';
 import type { Services } from '../services.ts';
 import { mountUserRoutes } from '../users/users.routes.ts';
+import { mountProjectRoutes } from '../projects/projects.routes.ts';
 import { apiPrincipal } from './api-access.ts';
 
 const version = 'v0.1.0';
@@ -31,6 +32,12 @@ export function apiRoutes(services: Services): Middleware[] {
   });
 
   mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration });
+  mountProjectRoutes(router, {
+    projects: services.projects,
+    members: services.members,
+    access: services.access,
+    creationRestriction: services.config.auth.projectCreationRestriction,
+  });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -28,6 +28,8 @@ export interface BerthConfig {
     failureDelayMs: number;
     /** Whether anyone may create an account (POST /api/v2.0/users without credentials). */
     selfRegistration: boolean;
+    /** Who may create projects: every signed-in user, or system administrators only. */
+    projectCreationRestriction: 'everyone' | 'adminonly';
   };
   token: {
     /** The `service` (audience) of registry tokens. */
@@ -90,6 +92,7 @@ export const configJsonSchema = {
         lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
         failureDelayMs: { type: 'integer', minimum: 0, maximum: 10000, default: 200 },
         selfRegistration: { type: 'boolean', default: false },
+        projectCreationRestriction: { enum: ['everyone', 'adminonly'], default: 'everyone' },
       },
     },
     token: {

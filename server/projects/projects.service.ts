@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { BerthError } from '../core/errors.ts';
 import type { ProjectRow } from '../db/types.ts';
-import { projectsRepo } from './projects.repo.ts';
+import type { QueryTerm } from '../http/harbor-query.ts';
+import { projectsRepo, type ProjectView } from './projects.repo.ts';
 
 /** What the registry hot path needs to know about a project. */
 export interface ProjectRef {
@@ -8,6 +10,9 @@ export interface ProjectRef {
   name: string;
   public: boolean;
 }
+
+// Harbor's project name rule, which also keeps every project a valid first component of a repository name.
+const namePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /**
  * Projects, with a read-through cache: every /v2 request resolves its project, and a query costs more than the
@@ -36,6 +41,52 @@ export class ProjectsService {
 
   async publicIds(): Promise<number[]> {
     return projectsRepo.publicIds(this.db);
+  }
+
+  /** A project by id, or by name when `byName`; NOT_FOUND otherwise. */
+  async view(idOrName: string, byName: boolean): Promise<ProjectView> {
+    const where = !byName && /^\d{1,9}$/.test(idOrName) ? { id: Number(idOrName) } : { name: idOrName };
+    const view = await projectsRepo.view(this.db, where);
+    if (!view) throw new BerthError('NOT_FOUND', `project ${idOrName} not found`);
+    return view;
+  }
+
+  /** Creates a project owned by `ownerId`, who becomes its ProjectAdmin, in one transaction. */
+  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number }): Promise<number> {
+    if (p.name.length > 255 || !namePattern.test(p.name)) {
+      throw new BerthError('BAD_REQUEST', 'project_name must be lower-case letters and digits, separated by single ".", "_" or "-"');
+    }
+    const id = await this.db.transaction(async (trx) => {
+      const created = await projectsRepo.insert(trx, { name: p.name, public: p.public, ownerId: p.ownerId, metadata: p.metadata });
+      if (created === null) return null;
+      await trx('project_members').insert({ project_id: created, entity_type: 'u', entity_id: p.ownerId, role: 1 });
+      return created;
+    });
+    if (id === null) throw new BerthError('CONFLICT', `a project named "${p.name}" already exists`);
+    this.cache.delete(p.name);
+    return id;
+  }
+
+  async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }): Promise<void> {
+    await projectsRepo.update(this.db, project.id, changes);
+    this.cache.delete(project.name);
+  }
+
+  /** Deletes an empty project; one that still holds repositories is refused with 412. */
+  async delete(project: ProjectView): Promise<void> {
+    if (project.repo_count > 0) {
+      throw new BerthError('PRECONDITION', `project ${project.name} still holds ${project.repo_count} repositories; delete them first`);
+    }
+    await projectsRepo.delete(this.db, project.id);
+    this.cache.delete(project.name);
+  }
+
+  page(opts: { visibleIds?: number[]; terms: QueryTerm[]; sort: Array<{ column: string; order: 'asc' | 'desc' }>; offset: number; limit: number }) {
+    return projectsRepo.page(this.db, opts);
+  }
+
+  memberCounts(projectId: number): Promise<Map<number, number>> {
+    return projectsRepo.memberCounts(this.db, projectId);
   }
 }
 

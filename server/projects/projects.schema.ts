@@ -1,0 +1,42 @@
+import type { JSONSchemaType } from 'ajv';
+import { bodySchema } from '../http/validate.ts';
+
+/** Project metadata keys Berth accepts; values are strings, as in Harbor. */
+export const metadataKeys = ['public', 'auto_scan', 'prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist'] as const;
+
+export interface ProjectReq {
+  project_name?: string;
+  public?: boolean;
+  metadata?: Partial<Record<(typeof metadataKeys)[number], string>>;
+  storage_limit?: number;
+  registry_id?: number | null;
+}
+
+const flag = { type: 'string', enum: ['true', 'false'], nullable: true } as const;
+
+export const validateProjectReq = bodySchema<ProjectReq>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    project_name: { type: 'string', minLength: 1, maxLength: 255, nullable: true },
+    public: { type: 'boolean', nullable: true },
+    metadata: {
+      type: 'object',
+      additionalProperties: false,
+      nullable: true,
+      required: [],
+      properties: {
+        public: flag,
+        auto_scan: flag,
+        prevent_vul: flag,
+        severity: { type: 'string', enum: ['none', 'low', 'medium', 'high', 'critical'], nullable: true },
+        enable_content_trust: flag,
+        enable_content_trust_cosign: flag,
+        reuse_sys_cve_allowlist: flag,
+      },
+    },
+    // Quotas and proxy-cache registries arrive with later issues; -1 (unlimited) and no registry are accepted now.
+    storage_limit: { type: 'integer', minimum: -1, nullable: true },
+    registry_id: { type: 'integer', nullable: true },
+  },
+} as unknown as JSONSchemaType<ProjectReq>);
