@@ -4,6 +4,7 @@ import { renderError } from '../http/render-error.ts';
 import type { Services } from '../services.ts';
 import { mountUserRoutes } from '../users/users.routes.ts';
 import { mountProjectRoutes } from '../projects/projects.routes.ts';
+import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { apiPrincipal } from './api-access.ts';
 
 const version = 'v0.1.0';
@@ -32,12 +33,14 @@ export function apiRoutes(services: Services): Middleware[] {
   });
 
   mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration });
-  mountProjectRoutes(router, {
+  const projectDeps = {
     projects: services.projects,
     members: services.members,
     access: services.access,
     creationRestriction: services.config.auth.projectCreationRestriction,
-  });
+  };
+  mountProjectRoutes(router, projectDeps);
+  mountMemberRoutes(router, { ...projectDeps, users: services.users });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

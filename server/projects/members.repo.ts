@@ -28,3 +28,50 @@ export const membersRepo = {
     return db('project_members').where({ project_id: projectId, entity_type: entityType, entity_id: entityId }).delete();
   },
 };
+
+export interface MemberView {
+  id: number;
+  project_id: number;
+  entity_type: MemberEntityType;
+  entity_id: number;
+  entity_name: string;
+  role: number;
+}
+
+export const memberViewsRepo = {
+  /** Members of a project with their names, optionally those whose name contains `nameLike`. */
+  async list(db: Queryable, projectId: number, nameLike?: string, memberId?: number): Promise<MemberView[]> {
+    const q = db('project_members as m')
+      .join('users as u', function () {
+        this.on('u.id', '=', 'm.entity_id').andOnVal('m.entity_type', '=', 'u');
+      })
+      .where('m.project_id', projectId)
+      .orderBy('m.id')
+      .select<MemberView[]>('m.id', 'm.project_id', 'm.entity_type', 'm.entity_id', 'u.username as entity_name', 'm.role');
+    if (nameLike) q.whereILike('u.username', `%${nameLike.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    if (memberId !== undefined) q.where('m.id', memberId);
+    return q;
+  },
+
+  async get(db: Queryable, projectId: number, memberId: number): Promise<MemberView | undefined> {
+    return (await this.list(db, projectId, undefined, memberId))[0];
+  },
+
+  /** Adds a user; null when the user is a member already. */
+  async insertUser(db: Queryable, projectId: number, userId: number, role: number): Promise<number | null> {
+    const rows = await db('project_members')
+      .insert({ project_id: projectId, entity_type: 'u', entity_id: userId, role })
+      .onConflict(['project_id', 'entity_type', 'entity_id'])
+      .ignore()
+      .returning<Array<{ id: number }>>('id');
+    return rows[0]?.id ?? null;
+  },
+
+  async setRole(db: Queryable, memberId: number, role: number): Promise<void> {
+    await db('project_members').where({ id: memberId }).update({ role, updated_at: db.fn.now() });
+  },
+
+  async delete(db: Queryable, memberId: number): Promise<void> {
+    await db('project_members').where({ id: memberId }).delete();
+  },
+};

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { Lru } from '../core/lru.ts';
 import type { RoleId } from '../auth/permissions.ts';
-import { membersRepo } from './members.repo.ts';
+import { BerthError } from '../core/errors.ts';
+import { memberViewsRepo, membersRepo, type MemberView } from './members.repo.ts';
 
 /**
  * Project memberships, with the role lookups cached: every authenticated /v2 request asks for one. Changes go
@@ -34,5 +35,32 @@ export class MembersService {
     const removed = await membersRepo.remove(this.db, projectId, 'u', userId);
     this.roles.delete(`${projectId}:${userId}`);
     return removed > 0;
+  }
+
+  list(projectId: number, nameLike?: string): Promise<MemberView[]> {
+    return memberViewsRepo.list(this.db, projectId, nameLike);
+  }
+
+  async get(projectId: number, memberId: number): Promise<MemberView> {
+    const member = await memberViewsRepo.get(this.db, projectId, memberId);
+    if (!member) throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+    return member;
+  }
+
+  async addUser(projectId: number, userId: number, role: RoleId): Promise<number> {
+    const id = await memberViewsRepo.insertUser(this.db, projectId, userId, role);
+    if (id === null) throw new BerthError('CONFLICT', 'the user is a member of the project already');
+    this.roles.delete(`${projectId}:${userId}`);
+    return id;
+  }
+
+  async changeRole(member: MemberView, role: RoleId): Promise<void> {
+    await memberViewsRepo.setRole(this.db, member.id, role);
+    this.roles.delete(`${member.project_id}:${member.entity_id}`);
+  }
+
+  async remove(member: MemberView): Promise<void> {
+    await memberViewsRepo.delete(this.db, member.id);
+    this.roles.delete(`${member.project_id}:${member.entity_id}`);
   }
 }

@@ -52,6 +52,12 @@ export class UsersService {
     return user;
   }
 
+  async getByName(username: string): Promise<UserRow> {
+    const user = await usersRepo.findByName(this.db, username);
+    if (!user) throw new BerthError('NOT_FOUND', `user ${username} not found`);
+    return user;
+  }
+
   page(opts: { offset: number; limit: number; nameLike?: string }): Promise<{ rows: UserRow[]; total: number }> {
     return usersRepo.page(this.db, opts);
   }
