@@ -9,6 +9,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { MembersService } from './projects/members.service.ts';
 import { AccessPolicy } from './auth/access.ts';
+import { RobotsService } from './robots/robots.service.ts';
 import { TokenService } from './auth/token.service.ts';
 import { loadSigningKey } from './auth/token-keys.ts';
 import { UsersService } from './users/users.service.ts';
@@ -30,6 +31,7 @@ export interface Services {
   members: MembersService;
   access: AccessPolicy;
   tokens: TokenService;
+  robots: RobotsService;
   users: UsersService;
   blobs: BlobService;
   manifests: ManifestService;
@@ -54,8 +56,11 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     }),
   );
   const access = new AccessPolicy(members);
+  const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, () => basic.clear());
+  basic.robots = robots;
   return {
     config,
+    robots,
     log,
     db,
     storage,

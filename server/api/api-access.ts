@@ -17,6 +17,7 @@ export async function apiPrincipal(ctx: Context, basic: BasicAuthenticator): Pro
 /** The signed-in user; 401 for anonymous callers. */
 export function requireUser(ctx: Context): UserPrincipal {
   const p = ctx.state.principal as Principal;
+  if (p.kind === 'robot') throw new BerthError('DENIED', 'robot accounts cannot use this endpoint');
   if (p.kind !== 'user') throw new BerthError('UNAUTHORIZED', 'sign in first');
   return p;
 }

@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { mountUserRoutes } from '../users/users.routes.ts';
 import { mountProjectRoutes } from '../projects/projects.routes.ts';
 import { mountMemberRoutes } from '../projects/members.routes.ts';
+import { mountRobotRoutes } from '../robots/robots.routes.ts';
 import { apiPrincipal } from './api-access.ts';
 
 const version = 'v0.1.0';
@@ -41,6 +42,7 @@ export function apiRoutes(services: Services): Middleware[] {
   };
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
+  mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -23,6 +23,10 @@ export class AccessPolicy {
   async can(principal: Principal, project: ProjectRef, permission: Permission): Promise<boolean> {
     // A registry token is not a login: it allows exactly what it lists (checked by canRepository), nothing else.
     if (principal.kind === 'token') return false;
+    if (principal.kind === 'robot') {
+      // A robot has its own list, plus what a public project grants to anyone.
+      if (principal.permissions.some((p) => (p.namespace === '*' || p.namespace === project.name) && p.actions.has(permission))) return true;
+    }
     if (principal.kind === 'user') {
       if (principal.sysadmin) return true;
       const role = await this.members.roleOf(project.id, principal.id);

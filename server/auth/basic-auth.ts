@@ -4,6 +4,7 @@ import { BerthError } from '../core/errors.ts';
 import { usersRepo } from '../users/users.repo.ts';
 import { verifyPassword } from '../users/passwords.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { RobotsService } from '../robots/robots.service.ts';
 import { anonymous, type Principal } from './principal.ts';
 
 interface CacheEntry {
@@ -33,6 +34,7 @@ export class BasicAuthenticator {
     if (hit && hit.expiresAt > now) {
       // Credentials verified within the last minute stay valid even while guessers lock the account out.
       if (hit.principal.kind === 'user') this.throttle.success(hit.principal.username);
+      if (hit.principal.kind === 'robot') this.throttle.success(hit.principal.name);
       return hit.principal;
     }
 
@@ -43,20 +45,33 @@ export class BasicAuthenticator {
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     this.throttle.check(username, address);
-    const user = await usersRepo.findByName(this.db, username);
-    // Verify against a dummy hash when the user is unknown so timing does not reveal which usernames exist.
-    const ok = await verifyPassword(password, user?.password_hash ?? dummyHash);
-    if (!user || !ok) {
+    const found = this.robots?.isRobotName(username) ? await this.robotLogin(username, password) : await this.userLogin(username, password);
+    if (!found) {
       const delay = this.throttle.failure(username, address);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       throw new BerthError('UNAUTHORIZED', 'invalid username or password');
     }
     this.throttle.success(username);
 
-    const principal: Principal = { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { principal, expiresAt: now + this.ttlMs });
-    return principal;
+    // A robot's login is remembered no longer than the robot lives.
+    this.cache.set(key, { principal: found.principal, expiresAt: Math.min(now + this.ttlMs, found.expiresAt ?? Infinity) });
+    return found.principal;
+  }
+
+  /** Robot logins, once the robots service exists (it is built after this authenticator). */
+  robots?: Pick<RobotsService, 'isRobotName' | 'authenticate'>;
+
+  private async userLogin(username: string, password: string): Promise<{ principal: Principal; expiresAt: null } | null> {
+    const user = await usersRepo.findByName(this.db, username);
+    // Verify against a dummy hash when the user is unknown so timing does not reveal which usernames exist.
+    const ok = await verifyPassword(password, user?.password_hash ?? dummyHash);
+    if (!user || !ok) return null;
+    return { principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin }, expiresAt: null };
+  }
+
+  private robotLogin(name: string, secret: string): Promise<{ principal: Principal; expiresAt: number | null } | null> {
+    return this.robots!.authenticate(name, secret);
   }
 
   /** Forgets cached credentials (after a password change or a user deletion). */

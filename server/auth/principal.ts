@@ -6,22 +6,30 @@ export interface UserPrincipal {
   sysadmin: boolean;
 }
 
+/** A robot account: it may do exactly what its permission list says, per project (`*`: every project). */
+export interface RobotPrincipal {
+  kind: 'robot';
+  id: number;
+  name: string;
+  permissions: ReadonlyArray<{ namespace: string; actions: ReadonlySet<string> }>;
+}
+
 /**
  * A caller presenting a registry token: what it may do is exactly the token's `access` claim (decided when the
  * token was issued), and `holder` is who it was issued to.
  */
 export interface TokenPrincipal {
   kind: 'token';
-  holder: UserPrincipal | { kind: 'anonymous' };
+  holder: UserPrincipal | RobotPrincipal | { kind: 'anonymous' };
   /** repository name -> granted actions (`pull`, `push`, `delete`, `*`). */
   repositories: ReadonlyMap<string, ReadonlySet<string>>;
   catalog: boolean;
 }
 
 /** Who is calling. Built once per request by `authenticate` and read by every access decision. */
-export type Principal = { kind: 'anonymous' } | UserPrincipal | TokenPrincipal;
+export type Principal = { kind: 'anonymous' } | UserPrincipal | RobotPrincipal | TokenPrincipal;
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous' });
 
 /** The identity behind a principal, for decisions that are not about a token's grants (catalog filtering). */
-export const identityOf = (p: Principal): UserPrincipal | { kind: 'anonymous' } => (p.kind === 'token' ? p.holder : p);
+export const identityOf = (p: Principal): UserPrincipal | RobotPrincipal | { kind: 'anonymous' } => (p.kind === 'token' ? p.holder : p);

@@ -5,7 +5,7 @@ import { parseRepositoryName } from '../registry/names.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { AccessPolicy, RepositoryAction } from './access.ts';
 import { JwtError, newJwtId, signJwt, verifyJwt, type SigningKey } from './jwt.ts';
-import { identityOf, type Principal, type TokenPrincipal, type UserPrincipal } from './principal.ts';
+import { identityOf, type Principal, type RobotPrincipal, type TokenPrincipal, type UserPrincipal } from './principal.ts';
 import { parseScope } from './scope.ts';
 
 const issuer = 'berth-token-issuer';
@@ -57,7 +57,7 @@ export class TokenService {
     const ttl = this.config.ttlMinutes * 60;
     const claims = {
       iss: issuer,
-      sub: holder.kind === 'user' ? holder.username : '',
+      sub: holder.kind === 'user' ? holder.username : holder.kind === 'robot' ? holder.name : '',
       aud: this.config.service,
       exp: now + ttl,
       nbf: now - 1,
@@ -71,7 +71,7 @@ export class TokenService {
   }
 
   /** The actions of one scope the holder may have. */
-  private async grant(holder: UserPrincipal | { kind: 'anonymous' }, type: string, name: string, actions: string[]): Promise<string[]> {
+  private async grant(holder: UserPrincipal | RobotPrincipal | { kind: 'anonymous' }, type: string, name: string, actions: string[]): Promise<string[]> {
     if (type === 'registry' && name === 'catalog') return actions.includes('*') ? ['*'] : [];
     if (type !== 'repository') return [];
     let repo;

@@ -30,6 +30,8 @@ export interface BerthConfig {
     selfRegistration: boolean;
     /** Who may create projects: every signed-in user, or system administrators only. */
     projectCreationRestriction: 'everyone' | 'adminonly';
+    /** Prefix of robot account names. Harbor's is `robot$`; the default avoids `$`, which shells and CI mangle. */
+    robotNamePrefix: string;
   };
   token: {
     /** The `service` (audience) of registry tokens. */
@@ -93,6 +95,7 @@ export const configJsonSchema = {
         failureDelayMs: { type: 'integer', minimum: 0, maximum: 10000, default: 200 },
         selfRegistration: { type: 'boolean', default: false },
         projectCreationRestriction: { enum: ['everyone', 'adminonly'], default: 'everyone' },
+        robotNamePrefix: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9$_.-]+$', default: 'robot-' },
       },
     },
     token: {
