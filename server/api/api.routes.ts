@@ -6,6 +6,7 @@ import { mountUserRoutes } from '../users/users.routes.ts';
 import { mountProjectRoutes } from '../projects/projects.routes.ts';
 import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { mountRobotRoutes } from '../robots/robots.routes.ts';
+import { mountPullSecretRoutes } from '../robots/pull-secret.routes.ts';
 import { apiPrincipal } from './api-access.ts';
 
 const version = 'v0.1.0';
@@ -43,6 +44,7 @@ export function apiRoutes(services: Services): Middleware[] {
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
   mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
+  mountPullSecretRoutes(router, { ...projectDeps, robots: services.robots, externalUrl: services.config.externalUrl });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
