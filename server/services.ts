@@ -9,6 +9,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { MembersService } from './projects/members.service.ts';
 import { AccessPolicy } from './auth/access.ts';
+import { EventBus } from './events/event-bus.ts';
 import { RobotsService } from './robots/robots.service.ts';
 import { TokenService } from './auth/token.service.ts';
 import { loadSigningKey } from './auth/token-keys.ts';
@@ -24,6 +25,7 @@ import { BufferPool } from './http/send-file.ts';
 export interface Services {
   config: Readonly<BerthConfig>;
   log: Logger;
+  events: EventBus;
   db: Database;
   storage: StorageDriver;
   basic: BasicAuthenticator;
@@ -45,10 +47,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const blobStore = new BlobStore(storage);
   const uploadStore = new UploadStore(storage, blobStore);
   const cache = new RegistryCache(config.registry.manifestCacheBytes);
-  const projects = new ProjectsService(db.knex);
-  const members = new MembersService(db.knex);
+  const events = new EventBus(log);
+  const projects = new ProjectsService(db.knex, events);
+  const members = new MembersService(db.knex, events);
   const basic = new BasicAuthenticator(
     db.knex,
+    events,
     new LoginThrottle({
       maxFailures: config.auth.maxFailedLogins,
       lockoutMs: config.auth.lockoutMinutes * 60_000,
@@ -56,7 +60,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     }),
   );
   const access = new AccessPolicy(members);
-  const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, () => basic.clear());
+  const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, () => basic.clear());
   basic.robots = robots;
   return {
     config,
@@ -69,7 +73,8 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     members,
     access,
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
-    users: new UsersService(db.knex, () => basic.clear()),
+    users: new UsersService(db.knex, events, () => basic.clear()),
+    events,
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, cache),
     catalog: new CatalogService(db.knex, projects, access),

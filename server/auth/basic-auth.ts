@@ -4,6 +4,7 @@ import { BerthError } from '../core/errors.ts';
 import { usersRepo } from '../users/users.repo.ts';
 import { verifyPassword } from '../users/passwords.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { RobotsService } from '../robots/robots.service.ts';
 import { anonymous, type Principal } from './principal.ts';
 
@@ -21,6 +22,7 @@ export class BasicAuthenticator {
 
   constructor(
     private readonly db: Knex,
+    private readonly events: EventBus,
     private readonly throttle: LoginThrottle,
     private readonly ttlMs = 60_000,
     private readonly maxEntries = 10_000,
@@ -47,11 +49,13 @@ export class BasicAuthenticator {
     this.throttle.check(username, address);
     const found = this.robots?.isRobotName(username) ? await this.robotLogin(username, password) : await this.userLogin(username, password);
     if (!found) {
+      this.events.emit('user.login_failed', username, { username, address });
       const delay = this.throttle.failure(username, address);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       throw new BerthError('UNAUTHORIZED', 'invalid username or password');
     }
     this.throttle.success(username);
+    this.events.emit('user.logged_in', username, { username, address, robot: found.principal.kind === 'robot' });
 
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     // A robot's login is remembered no longer than the robot lives.

@@ -31,5 +31,11 @@ export type Principal = { kind: 'anonymous' } | UserPrincipal | RobotPrincipal |
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous' });
 
+/** The name recorded as the operator of what a principal does. */
+export function operatorOf(p: Principal): string {
+  const who = p.kind === 'token' ? p.holder : p;
+  return who.kind === 'user' ? who.username : who.kind === 'robot' ? who.name : 'anonymous';
+}
+
 /** The identity behind a principal, for decisions that are not about a token's grants (catalog filtering). */
 export const identityOf = (p: Principal): UserPrincipal | RobotPrincipal | { kind: 'anonymous' } => (p.kind === 'token' ? p.holder : p);

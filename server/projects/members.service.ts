@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { Lru } from '../core/lru.ts';
 import type { RoleId } from '../auth/permissions.ts';
 import { BerthError } from '../core/errors.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { memberViewsRepo, membersRepo, type MemberView } from './members.repo.ts';
 
 /**
@@ -11,7 +12,10 @@ import { memberViewsRepo, membersRepo, type MemberView } from './members.repo.ts
 export class MembersService {
   private readonly roles = new Lru<string, RoleId | 0>(100_000);
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventBus,
+  ) {}
 
   async roleOf(projectId: number, userId: number): Promise<RoleId | null> {
     const key = `${projectId}:${userId}`;
@@ -26,15 +30,19 @@ export class MembersService {
     return membersRepo.projectIdsOf(this.db, userId);
   }
 
-  async setUserRole(projectId: number, userId: number, role: RoleId): Promise<void> {
+  /** Sets a user's role whether or not they are a member yet (operators' scripts and tests; the API adds and changes separately). */
+  async setUserRole(projectId: number, userId: number, role: RoleId, operator = 'system'): Promise<void> {
     await membersRepo.upsert(this.db, { projectId, entityType: 'u', entityId: userId, role });
     this.roles.delete(`${projectId}:${userId}`);
+    const member = (await this.list(projectId)).find((m) => m.entity_type === 'u' && m.entity_id === userId);
+    if (member) this.events.emit('member.updated', operator, { projectId, memberId: member.id, role });
   }
 
-  async removeUser(projectId: number, userId: number): Promise<boolean> {
-    const removed = await membersRepo.remove(this.db, projectId, 'u', userId);
-    this.roles.delete(`${projectId}:${userId}`);
-    return removed > 0;
+  async removeUser(projectId: number, userId: number, operator = 'system'): Promise<boolean> {
+    const member = (await this.list(projectId)).find((m) => m.entity_type === 'u' && m.entity_id === userId);
+    if (!member) return false;
+    await this.remove(member, operator);
+    return true;
   }
 
   list(projectId: number, nameLike?: string): Promise<MemberView[]> {
@@ -47,20 +55,23 @@ export class MembersService {
     return member;
   }
 
-  async addUser(projectId: number, userId: number, role: RoleId): Promise<number> {
+  async addUser(projectId: number, userId: number, role: RoleId, operator: string): Promise<number> {
     const id = await memberViewsRepo.insertUser(this.db, projectId, userId, role);
     if (id === null) throw new BerthError('CONFLICT', 'the user is a member of the project already');
     this.roles.delete(`${projectId}:${userId}`);
+    this.events.emit('member.added', operator, { projectId, memberId: id, userId, role });
     return id;
   }
 
-  async changeRole(member: MemberView, role: RoleId): Promise<void> {
+  async changeRole(member: MemberView, role: RoleId, operator: string): Promise<void> {
     await memberViewsRepo.setRole(this.db, member.id, role);
     this.roles.delete(`${member.project_id}:${member.entity_id}`);
+    this.events.emit('member.updated', operator, { projectId: member.project_id, memberId: member.id, role });
   }
 
-  async remove(member: MemberView): Promise<void> {
+  async remove(member: MemberView, operator: string): Promise<void> {
     await memberViewsRepo.delete(this.db, member.id);
     this.roles.delete(`${member.project_id}:${member.entity_id}`);
+    this.events.emit('member.removed', operator, { projectId: member.project_id, memberId: member.id });
   }
 }

@@ -4,7 +4,7 @@ import { BerthError } from '../core/errors.ts';
 import { requireUser } from '../api/api-access.ts';
 import type { AccessPolicy } from '../auth/access.ts';
 import type { Permission } from '../auth/permissions.ts';
-import type { Principal } from '../auth/principal.ts';
+import { operatorOf, type Principal } from '../auth/principal.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
@@ -75,7 +75,7 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const metadata = Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null && v !== undefined)) as Record<string, string>;
     const isPublic = metadata.public !== undefined ? metadata.public === 'true' : body.public === true;
     delete metadata.public;
-    const id = await deps.projects.create({ name: body.project_name, public: isPublic, metadata, ownerId: user.id });
+    const id = await deps.projects.create({ name: body.project_name, public: isPublic, metadata, ownerId: user.id }, user.username);
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${id}`);
   });
@@ -93,13 +93,13 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     for (const [k, v] of Object.entries(body.metadata ?? {})) if (typeof v === 'string') metadata[k] = v;
     const isPublic = body.metadata?.public ? body.metadata.public === 'true' : typeof body.public === 'boolean' ? body.public : project.public;
     delete metadata.public;
-    await deps.projects.update(project, { public: isPublic, metadata });
+    await deps.projects.update(project, { public: isPublic, metadata }, operatorOf(ctx.state.principal as Principal));
     ctx.status = 200;
   });
 
   router.delete('/projects/:project_name_or_id', async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'project:delete');
-    await deps.projects.delete(project);
+    await deps.projects.delete(project, operatorOf(ctx.state.principal as Principal));
     ctx.status = 200;
   });
 

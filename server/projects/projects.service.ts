@@ -3,6 +3,7 @@ import { BerthError } from '../core/errors.ts';
 import type { ProjectRow } from '../db/types.ts';
 import type { QueryTerm } from '../http/harbor-query.ts';
 import { projectsRepo, type ProjectView } from './projects.repo.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 /** What the registry hot path needs to know about a project. */
 export interface ProjectRef {
@@ -21,7 +22,10 @@ const namePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export class ProjectsService {
   private readonly cache = new Map<string, ProjectRef | null>();
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventBus,
+  ) {}
 
   async findByName(name: string): Promise<ProjectRef | null> {
     const cached = this.cache.get(name);
@@ -52,7 +56,7 @@ export class ProjectsService {
   }
 
   /** Creates a project owned by `ownerId`, who becomes its ProjectAdmin, in one transaction. */
-  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number }): Promise<number> {
+  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number }, operator: string): Promise<number> {
     if (p.name.length > 255 || !namePattern.test(p.name)) {
       throw new BerthError('BAD_REQUEST', 'project_name must be lower-case letters and digits, separated by single ".", "_" or "-"');
     }
@@ -64,21 +68,24 @@ export class ProjectsService {
     });
     if (id === null) throw new BerthError('CONFLICT', `a project named "${p.name}" already exists`);
     this.cache.delete(p.name);
+    this.events.emit('project.created', operator, { projectId: id, name: p.name, public: p.public });
     return id;
   }
 
-  async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }): Promise<void> {
+  async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }, operator: string): Promise<void> {
     await projectsRepo.update(this.db, project.id, changes);
     this.cache.delete(project.name);
+    this.events.emit('project.updated', operator, { projectId: project.id, name: project.name, public: changes.public });
   }
 
   /** Deletes an empty project; one that still holds repositories is refused with 412. */
-  async delete(project: ProjectView): Promise<void> {
+  async delete(project: ProjectView, operator: string): Promise<void> {
     if (project.repo_count > 0) {
       throw new BerthError('PRECONDITION', `project ${project.name} still holds ${project.repo_count} repositories; delete them first`);
     }
     await projectsRepo.delete(this.db, project.id);
     this.cache.delete(project.name);
+    this.events.emit('project.deleted', operator, { projectId: project.id, name: project.name });
   }
 
   page(opts: { visibleIds?: number[]; terms: QueryTerm[]; sort: Array<{ column: string; order: 'asc' | 'desc' }>; offset: number; limit: number }) {

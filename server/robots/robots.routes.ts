@@ -160,22 +160,25 @@ export function mountRobotRoutes(router: Router, deps: RobotRouteDeps): void {
 
   router.put('/robots/:robot_id', async (ctx) => {
     const robot = await deps.robots.get(idParam(ctx, 'robot_id'));
-    await authorizeRobot(deps, requireUser(ctx), robot, 'robot:update');
+    const user = requireUser(ctx);
+    await authorizeRobot(deps, user, robot, 'robot:update');
     const body = await parseBody(ctx, validateUpdate);
-    await deps.robots.update(robot, { description: body.description ?? undefined, disable: body.disable ?? undefined, duration: body.duration ?? undefined });
+    await deps.robots.update(robot, { description: body.description ?? undefined, disable: body.disable ?? undefined, duration: body.duration ?? undefined }, user.username);
     ctx.status = 200;
   });
 
   router.patch('/robots/:robot_id', async (ctx) => {
     const robot = await deps.robots.get(idParam(ctx, 'robot_id'));
-    await authorizeRobot(deps, requireUser(ctx), robot, 'robot:update');
-    ctx.body = { secret: await deps.robots.refreshSecret(robot) };
+    const user = requireUser(ctx);
+    await authorizeRobot(deps, user, robot, 'robot:update');
+    ctx.body = { secret: await deps.robots.refreshSecret(robot, user.username) };
   });
 
   router.delete('/robots/:robot_id', async (ctx) => {
     const robot = await deps.robots.get(idParam(ctx, 'robot_id'));
-    await authorizeRobot(deps, requireUser(ctx), robot, 'robot:delete');
-    await deps.robots.delete(robot);
+    const user = requireUser(ctx);
+    await authorizeRobot(deps, user, robot, 'robot:delete');
+    await deps.robots.delete(robot, user.username);
     ctx.status = 200;
   });
 }

@@ -7,6 +7,7 @@ import type { AccessPolicy } from '../auth/access.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import { hashPassword, verifyPassword } from '../users/passwords.ts';
 import { robotsRepo, type RobotPermissionDoc, type RobotRow } from './robots.repo.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 export interface RobotInput {
   name: string;
@@ -37,6 +38,7 @@ export class RobotsService {
     private readonly prefix: string,
     private readonly projects: ProjectsService,
     private readonly access: AccessPolicy,
+    private readonly events: EventBus,
     private readonly onCredentialsChanged: () => void,
   ) {}
 
@@ -63,6 +65,7 @@ export class RobotsService {
       creator_id: creator.id,
     });
     if (id === null) throw new BerthError('CONFLICT', `a robot named ${fullName} already exists`);
+    this.events.emit('robot.created', creator.username, { robotId: id, name: fullName, level: input.level });
     return { robot: (await robotsRepo.findById(this.db, id))!, secret };
   }
 
@@ -105,7 +108,7 @@ export class RobotsService {
     return robotsRepo.page(this.db, opts);
   }
 
-  async update(robot: RobotRow, changes: { description?: string; disable?: boolean; duration?: number }): Promise<void> {
+  async update(robot: RobotRow, changes: { description?: string; disable?: boolean; duration?: number }, operator: string): Promise<void> {
     if (changes.duration !== undefined && changes.duration !== -1 && changes.duration < 1) throw new BerthError('BAD_REQUEST', 'duration is a number of days, or -1 for never');
     await robotsRepo.update(this.db, robot.id, {
       ...(changes.description !== undefined ? { description: changes.description } : {}),
@@ -115,18 +118,21 @@ export class RobotsService {
         : {}),
     });
     this.onCredentialsChanged();
+    this.events.emit('robot.updated', operator, { robotId: robot.id, name: robot.name, disabled: changes.disable });
   }
 
-  async refreshSecret(robot: RobotRow): Promise<string> {
+  async refreshSecret(robot: RobotRow, operator: string): Promise<string> {
     const secret = newSecret();
     await robotsRepo.update(this.db, robot.id, { secret_hash: await hashPassword(secret) });
     this.onCredentialsChanged();
+    this.events.emit('robot.secret_refreshed', operator, { robotId: robot.id, name: robot.name });
     return secret;
   }
 
-  async delete(robot: RobotRow): Promise<void> {
+  async delete(robot: RobotRow, operator: string): Promise<void> {
     await robotsRepo.delete(this.db, robot.id);
     this.onCredentialsChanged();
+    this.events.emit('robot.deleted', operator, { robotId: robot.id, name: robot.name });
   }
 
   /** The robot behind Basic credentials; null when the name, secret, state or expiry do not let it in. */

@@ -4,7 +4,7 @@ import { BerthError } from '../core/errors.ts';
 import { idParam, requireSysadmin, requireUser } from '../api/api-access.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
-import type { Principal } from '../auth/principal.ts';
+import { operatorOf, type Principal } from '../auth/principal.ts';
 import type { UsersService } from './users.service.ts';
 import { presentUser } from './users.presenter.ts';
 import { validatePasswordReq, validateSysadminFlag, validateUserCreation, validateUserProfile } from './users.schema.ts';
@@ -42,7 +42,7 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
     const selfSignUp = caller.kind === 'anonymous' && deps.selfRegistration;
     if (!selfSignUp) requireSysadmin(ctx);
     const body = await parseBody(ctx, validateUserCreation);
-    const user = await users.create({ ...body, email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined });
+    const user = await users.create({ ...body, email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, selfSignUp ? body.username : operatorOf(caller));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/users/${user.id}`);
   });
@@ -59,9 +59,9 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
 
   router.put('/users/:user_id', async (ctx) => {
     const id = idParam(ctx, 'user_id');
-    requireSelfOrSysadmin(ctx, id);
+    const caller = requireSelfOrSysadmin(ctx, id);
     const body = await parseBody(ctx, validateUserProfile);
-    await users.updateProfile(id, { email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined });
+    await users.updateProfile(id, { email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, caller.username);
     ctx.status = 200;
   });
 
@@ -69,7 +69,7 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
     const id = idParam(ctx, 'user_id');
     const admin = requireSysadmin(ctx);
     if (admin.id === id) throw new BerthError('FORBIDDEN_ACTION', 'you cannot delete your own account');
-    await users.delete(id);
+    await users.delete(id, admin.username);
     ctx.status = 200;
   });
 
@@ -78,7 +78,7 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
     const caller = requireSelfOrSysadmin(ctx, id);
     const body = await parseBody(ctx, validatePasswordReq);
     // Your own password needs the old one, even for an administrator: a stolen session must not lock you out.
-    await users.changePassword(id, body.new_password, body.old_password ?? undefined, caller.id === id);
+    await users.changePassword(id, body.new_password, body.old_password ?? undefined, caller.id === id, caller.username);
     ctx.status = 200;
   });
 
@@ -87,7 +87,7 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
     const admin = requireSysadmin(ctx);
     if (admin.id === id) throw new BerthError('FORBIDDEN_ACTION', 'you cannot change your own administrator flag');
     const body = await parseBody(ctx, validateSysadminFlag);
-    await users.setSysadmin(id, body.sysadmin_flag);
+    await users.setSysadmin(id, body.sysadmin_flag, admin.username);
     ctx.status = 200;
   });
 }

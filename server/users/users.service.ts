@@ -4,6 +4,7 @@ import type { UserRow } from '../db/types.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { usersRepo } from './users.repo.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 export interface UserInput {
   username: string;
@@ -22,6 +23,7 @@ const usernamePattern = /^[^\s,~#$%:"'<>&*?\\/]{1,255}$/;
 export class UsersService {
   constructor(
     private readonly db: Knex,
+    private readonly events: EventBus,
     private readonly onCredentialsChanged: () => void = () => undefined,
   ) {}
 
@@ -31,7 +33,7 @@ export class UsersService {
     return (await usersRepo.insert(this.db, { username, passwordHash: await hashPassword(password), sysadmin, realname })) !== null;
   }
 
-  async create(input: UserInput): Promise<UserRow> {
+  async create(input: UserInput, operator: string): Promise<UserRow> {
     if (!usernamePattern.test(input.username)) throw new BerthError('BAD_REQUEST', 'the username must be 1-255 characters without spaces or any of ,~#$%:"\'<>&*?\\/');
     checkPasswordPolicy(input.password);
     const id = await usersRepo.insert(this.db, {
@@ -43,6 +45,7 @@ export class UsersService {
       comment: input.comment ?? null,
     });
     if (id === null) throw new BerthError('CONFLICT', `a user with the username "${input.username}" or that email already exists`);
+    this.events.emit('user.created', operator, { userId: id, username: input.username });
     return (await usersRepo.findById(this.db, id))!;
   }
 
@@ -62,7 +65,7 @@ export class UsersService {
     return usersRepo.page(this.db, opts);
   }
 
-  async updateProfile(id: number, profile: { email?: string; realname?: string; comment?: string }): Promise<void> {
+  async updateProfile(id: number, profile: { email?: string; realname?: string; comment?: string }, operator: string): Promise<void> {
     await this.get(id);
     try {
       await usersRepo.update(this.db, id, {
@@ -74,13 +77,14 @@ export class UsersService {
       if ((err as { code?: string }).code === '23505') throw new BerthError('CONFLICT', 'that email belongs to another user');
       throw err;
     }
+    this.events.emit('user.updated', operator, { userId: id, fields: Object.keys(profile).filter((k) => profile[k as keyof typeof profile] !== undefined) });
   }
 
   /**
    * Changes a password. Users changing their own must give the old one; administrators resetting someone
    * else's need not. The new password must meet the policy and differ from the old one.
    */
-  async changePassword(id: number, newPassword: string, oldPassword: string | undefined, requireOld: boolean): Promise<void> {
+  async changePassword(id: number, newPassword: string, oldPassword: string | undefined, requireOld: boolean, operator: string): Promise<void> {
     const user = await this.get(id);
     if (requireOld && !(oldPassword !== undefined && (await verifyPassword(oldPassword, user.password_hash)))) {
       throw new BerthError('FORBIDDEN_ACTION', 'the old password is not correct');
@@ -89,15 +93,17 @@ export class UsersService {
     if (await verifyPassword(newPassword, user.password_hash)) throw new BerthError('BAD_REQUEST', 'the new password must differ from the old one');
     await usersRepo.update(this.db, id, { password_hash: await hashPassword(newPassword) });
     this.onCredentialsChanged();
+    this.events.emit('user.password_changed', operator, { userId: id });
   }
 
-  async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
+  async setSysadmin(id: number, sysadmin: boolean, operator: string): Promise<void> {
     await this.get(id);
     await usersRepo.update(this.db, id, { sysadmin });
     this.onCredentialsChanged();
+    this.events.emit('user.sysadmin_changed', operator, { userId: id, sysadmin });
   }
 
-  async delete(id: number): Promise<void> {
+  async delete(id: number, operator: string): Promise<void> {
     const user = await this.get(id);
     if (user.username === 'admin') throw new BerthError('FORBIDDEN_ACTION', 'the built-in admin user cannot be deleted');
     await this.db.transaction(async (trx) => {
@@ -105,5 +111,6 @@ export class UsersService {
       await usersRepo.delete(trx, id);
     });
     this.onCredentialsChanged();
+    this.events.emit('user.deleted', operator, { userId: id });
   }
 }

@@ -1,0 +1,32 @@
+import type { Logger } from '../core/logger.ts';
+import type { DomainEvent, EventMap, EventName } from './event-types.ts';
+
+type Handler = (event: DomainEvent) => void | Promise<void>;
+
+/**
+ * The one event bus. Emitting never fails the change that caused it: handlers run after the caller goes on,
+ * and a handler's error is logged, not thrown. Durable consumers (webhooks, replication) will enqueue jobs from
+ * their handler rather than do the work in it.
+ */
+export class EventBus {
+  private readonly handlers = new Map<EventName | '*', Handler[]>();
+
+  constructor(private readonly log: Logger) {}
+
+  on<N extends EventName>(name: N | '*', handler: (event: DomainEvent<N>) => void | Promise<void>): void {
+    const list = this.handlers.get(name) ?? [];
+    list.push(handler as Handler);
+    this.handlers.set(name, list);
+  }
+
+  emit<N extends EventName>(name: N, operator: string, data: EventMap[N]): void {
+    const event: DomainEvent<N> = { name, operator, occurredAt: new Date(), data };
+    for (const handler of [...(this.handlers.get(name) ?? []), ...(this.handlers.get('*') ?? [])]) {
+      queueMicrotask(() => {
+        Promise.resolve()
+          .then(() => handler(event as DomainEvent))
+          .catch((err: unknown) => this.log.error({ err, event: name }, 'event handler failed'));
+      });
+    }
+  }
+}
