@@ -1,40 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roles, type RoleId } from '../../server/auth/permissions.ts';
+import { roles } from '../../server/auth/permissions.ts';
 import { usersRepo } from '../../server/users/users.repo.ts';
 import { OciTestClient, errorCodes, sha256 } from '../helpers/oci-client.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
+import { callers, setUpCallers, type Caller } from '../helpers/role-fixture.ts';
 
 /**
  * Walks every /v2 operation for every kind of caller on a public and a private project, and checks allow or
  * deny against Harbor's role semantics, written out here independently of the permission table under test:
  * everyone reads public projects; members of any role read their private project; Developer and up push;
- * Maintainer and up delete; system administrators do everything.
+ * Maintainer and up delete; robots do what their permission list says; system administrators do everything.
  */
-type Caller = 'anonymous' | 'nonMember' | 'limitedGuest' | 'guest' | 'developer' | 'maintainer' | 'projectAdmin' | 'admin';
 type Capability = 'read' | 'push' | 'delete';
 
-const callerRoles: Partial<Record<Caller, RoleId>> = {
-  limitedGuest: roles.limitedGuest,
-  guest: roles.guest,
-  developer: roles.developer,
-  maintainer: roles.maintainer,
-  projectAdmin: roles.projectAdmin,
-};
-
 function expected(caller: Caller, isPublic: boolean, capability: Capability): boolean {
-  if (caller === 'admin') return true;
+  if (caller === 'admin' || caller === 'systemRobot') return true;
   const rank: Record<Capability, Caller[]> = {
     read: ['limitedGuest', 'guest', 'developer', 'maintainer', 'projectAdmin'],
     push: ['developer', 'maintainer', 'projectAdmin'],
     delete: ['maintainer', 'projectAdmin'],
   };
   if (rank[capability].includes(caller)) return true;
+  // The project robot may pull and push in the private project only.
+  if (caller === 'projectRobot' && !isPublic && capability !== 'delete') return true;
   return capability === 'read' && isPublic;
 }
 
-const password = 'Matrix-Passw0rd';
-const callers: Caller[] = ['anonymous', 'nonMember', 'limitedGuest', 'guest', 'developer', 'maintainer', 'projectAdmin', 'admin'];
+/** The catalog lists private repositories to members and administrators, not to robots. */
+const seesPrivateCatalog = (caller: Caller): boolean => ['limitedGuest', 'guest', 'developer', 'maintainer', 'projectAdmin', 'admin'].includes(caller);
 
 describe('role matrix on /v2', () => {
   let server: TestServer;
@@ -45,19 +39,7 @@ describe('role matrix on /v2', () => {
   beforeAll(async () => {
     server = await createTestServer();
     admin = new OciTestClient(server.url, server.adminAuth);
-    const pub = await server.services.projects.ensure('pub', true, null);
-    const priv = await server.services.projects.ensure('priv', false, null);
-    for (const caller of callers) {
-      if (caller === 'admin') clients.set(caller, admin);
-      else if (caller === 'anonymous') clients.set(caller, new OciTestClient(server.url));
-      else {
-        await server.services.users.createIfMissing(caller, password, false);
-        const user = (await usersRepo.findByName(server.services.db.knex, caller))!;
-        const role = callerRoles[caller];
-        if (role) for (const p of [pub, priv]) await server.services.members.setUserRole(p.id, user.id, role);
-        clients.set(caller, new OciTestClient(server.url, `Basic ${Buffer.from(`${caller}:${password}`).toString('base64')}`));
-      }
-    }
+    for (const [caller, auth] of await setUpCallers(server)) clients.set(caller, new OciTestClient(server.url, auth ?? undefined));
     for (const project of ['pub', 'priv']) {
       const image = await admin.pushImage(`${project}/app`, 'v1');
       images.set(project, { digest: image.digest, manifest: image.manifest, layer: sha256(image.layers[0]!) });
@@ -121,7 +103,7 @@ describe('role matrix on /v2', () => {
     }
   });
 
-  it.each(callers.map((c) => [c, expected(c, false, 'read')] as const))('catalog for %s lists the private repository: %s', async (caller, visible) => {
+  it.each(callers.map((c) => [c, seesPrivateCatalog(c)] as const))('catalog for %s lists the private repository: %s', async (caller, visible) => {
     const res = await clients.get(caller)!.request('GET', '/v2/_catalog');
     const { repositories } = (await res.json()) as { repositories: string[] };
     expect(repositories).toContain('pub/app');
