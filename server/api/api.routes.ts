@@ -34,7 +34,7 @@ export function apiRoutes(services: Services): Middleware[] {
     ctx.body = { harbor_version: version, berth_version: version, auth_mode: 'db_auth', registry_url: ctx.host, self_registration: false };
   });
 
-  mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration });
+  mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration, projects: services.projects, access: services.access });
   const projectDeps = {
     projects: services.projects,
     members: services.members,

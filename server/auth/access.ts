@@ -35,6 +35,14 @@ export class AccessPolicy {
     return project.public && publicPermissions.has(permission);
   }
 
+  /** Every permission the caller holds in a project, sorted (for `/users/current/permissions`). */
+  async permissionsIn(principal: Principal, project: ProjectRef): Promise<Permission[]> {
+    const all = [...rolePermissions[1]];
+    const held: Permission[] = [];
+    for (const p of all) if (await this.can(principal, project, p)) held.push(p);
+    return held.sort();
+  }
+
   /** May the caller do `action` to the repository `name` of `project`? Tokens answer from their grants. */
   async canRepository(principal: Principal, project: ProjectRef, name: string, action: RepositoryAction): Promise<boolean> {
     if (principal.kind === 'token') return tokenAllows(principal, name, action);

@@ -6,6 +6,8 @@ import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
 import { operatorOf, type Principal } from '../auth/principal.ts';
 import type { UsersService } from './users.service.ts';
+import type { AccessPolicy } from '../auth/access.ts';
+import type { ProjectsService } from '../projects/projects.service.ts';
 import { presentUser } from './users.presenter.ts';
 import { validatePasswordReq, validateSysadminFlag, validateUserCreation, validateUserProfile } from './users.schema.ts';
 
@@ -26,7 +28,10 @@ function usernameFilter(ctx: Context): string | undefined {
 }
 
 /** /api/v2.0/users: Harbor's shapes. */
-export function mountUserRoutes(router: Router, deps: { users: UsersService; selfRegistration: boolean }): void {
+export function mountUserRoutes(
+  router: Router,
+  deps: { users: UsersService; selfRegistration: boolean; projects: ProjectsService; access: AccessPolicy },
+): void {
   const { users } = deps;
 
   router.get('/users', async (ctx) => {
@@ -49,6 +54,26 @@ export function mountUserRoutes(router: Router, deps: { users: UsersService; sel
 
   router.get('/users/current', async (ctx) => {
     ctx.body = presentUser(await users.get(requireUser(ctx).id));
+  });
+
+  // Harbor's `scope=/project/<id>` (with `relative=true`, resources are named without the scope) or `/system`.
+  router.get('/users/current/permissions', async (ctx) => {
+    const user = requireUser(ctx);
+    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : '/system';
+    const relative = ctx.query.relative === 'true';
+    const m = /^\/project\/(\d{1,9})$/.exec(scope);
+    if (m) {
+      const project = await deps.projects.view(m[1]!, false);
+      const held = await deps.access.permissionsIn(user, project);
+      ctx.body = held.map((p) => {
+        const [resource, action] = p.split(':') as [string, string];
+        return { resource: relative ? resource : `${scope}/${resource}`, action };
+      });
+      return;
+    }
+    if (scope !== '/system') throw new BerthError('BAD_REQUEST', 'scope is /system or /project/<id>');
+    // System-wide, an administrator may do everything; others hold nothing outside projects.
+    ctx.body = user.sysadmin ? [{ resource: relative ? '*' : '/system/*', action: '*' }] : [];
   });
 
   router.get('/users/:user_id', async (ctx) => {

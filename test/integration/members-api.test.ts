@@ -36,6 +36,18 @@ describe('/api/v2.0/projects/{p}/members', () => {
     expect((await members()).map((m) => [m.entity_name, m.role_id])).toEqual([['mowner', 1], ['mmate', 2], ['mlimited', 5]]);
   });
 
+  it('tells users which permissions they hold in a project (Harbor\'s /users/current/permissions)', async () => {
+    const perms = async (auth: string, relative = true) =>
+      (await (await api('GET', `/users/current/permissions?scope=/project/${projectId}&relative=${relative}`, undefined, auth)).json()) as Array<{ resource: string; action: string }>;
+    const mine = await perms(mate);
+    expect(mine).toContainEqual({ resource: 'repository', action: 'push' });
+    expect(mine).not.toContainEqual({ resource: 'repository', action: 'delete' });
+    expect(await perms(limited)).not.toContainEqual({ resource: 'member', action: 'list' });
+    expect(await perms(owner, false)).toContainEqual({ resource: `/project/${projectId}/member`, action: 'create' });
+    expect(await (await api('GET', '/users/current/permissions?scope=/system', undefined, mate)).json()).toEqual([]);
+    expect((await api('GET', '/users/current/permissions?scope=/galaxy', undefined, mate)).status).toBe(400);
+  });
+
   it('gives the new member the role at once on /v2', async () => {
     const push = await fetch(`${server.url}/v2/crew/app/blobs/uploads/`, { method: 'POST', headers: { authorization: mate } });
     expect(push.status).toBe(202);
