@@ -58,17 +58,28 @@ describe('identity and access with real clients', () => {
     expect(refused).toBeInstanceOf(ToolError);
   });
 
-  it('lets podman log in as a Developer and keeps a pull-only robot from pushing', async () => {
-    await sb.run('podman', ['login', '--tls-verify=false', '--authfile', sb.path('podman-auth.json'), '-u', 'idev', '-p', 'Ident-Passw0rd', berth.host]);
+  it('lets podman log in as a Developer, push and pull, and keeps a pull-only robot from pushing', async () => {
+    const authfile = sb.path('podman-auth.json');
+    await sb.podman(['login', '--tls-verify=false', '--authfile', authfile, '-u', 'idev', '-p', 'Ident-Passw0rd', berth.host], { storage: 'identity' });
+    const common = ['--tls-verify=false', '--authfile', authfile, '--signature-policy', sb.policy];
+    // A real image (podman unpacks layers), built without a daemon and pushed and pulled by the Developer.
+    await writeFile(sb.path('hello.txt'), 'hello from a developer\n');
+    const container = (await sb.buildah(['from', 'scratch'], { storage: 'identity' })).stdout.trim();
+    await sb.buildah(['copy', container, sb.path('hello.txt'), '/hello.txt'], { storage: 'identity' });
+    await sb.buildah(['commit', '-q', '--rm', container, `${berth.host}/secure/app:podman`], { storage: 'identity' });
+    await sb.podman(['push', ...common, `${berth.host}/secure/app:podman`], { storage: 'identity' });
+    expect((await sb.registry.request('HEAD', '/v2/secure/app/manifests/podman')).status).toBe(200);
+    await sb.podman(['rmi', `${berth.host}/secure/app:podman`], { storage: 'identity' });
+    await sb.podman(['pull', '-q', ...common, `${berth.host}/secure/app:podman`], { storage: 'identity' });
     const robotRes = await api('POST', '/robots', { name: 'reader', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'secure', access: [{ resource: 'repository', action: 'pull' }] }] });
     const robot = (await robotRes.json()) as { id: number; name: string; secret: string };
-    await sb.run('podman', ['login', '--tls-verify=false', '--authfile', sb.path('robot-auth.json'), '-u', robot.name, '-p', robot.secret, berth.host]);
+    await sb.podman(['login', '--tls-verify=false', '--authfile', sb.path('robot-auth.json'), '-u', robot.name, '-p', robot.secret, berth.host], { storage: 'identity' });
     await sb.skopeo(['inspect', '--tls-verify=false', '--authfile', sb.path('robot-auth.json'), sb.ref('secure/app:dev')]);
     const push = await sb.skopeo(['copy', '--dest-tls-verify=false', '--dest-authfile', sb.path('robot-auth.json'), image(), sb.ref('secure/app:robot')]).catch((e: ToolError) => e);
     expect(push).toBeInstanceOf(ToolError);
     // A disabled robot cannot log in at all.
     expect((await api('PUT', `/robots/${robot.id}`, { disable: true })).status).toBe(200);
-    const login = await sb.run('podman', ['login', '--tls-verify=false', '--authfile', sb.path('robot2-auth.json'), '-u', robot.name, '-p', robot.secret, berth.host]).catch((e: ToolError) => e);
+    const login = await sb.podman(['login', '--tls-verify=false', '--authfile', sb.path('robot2-auth.json'), '-u', robot.name, '-p', robot.secret, berth.host], { storage: 'identity' }).catch((e: ToolError) => e);
     expect(login).toBeInstanceOf(ToolError);
   });
 
@@ -91,6 +102,17 @@ describe('identity and access with real clients', () => {
     expect((await api('DELETE', `/robots/${body.robot.id}`)).status).toBe(200);
     const after = await sb.skopeo(['inspect', '--tls-verify=false', '--authfile', sb.path('pull-secret-auth.json'), sb.ref('secure/app:dev')]).catch((e: ToolError) => e);
     expect(after).toBeInstanceOf(ToolError);
+  });
+
+  it.each([
+    ['an invalid namespace', { namespace: 'Not_Valid' }],
+    ['an invalid secret name', { name: '-x-' }],
+    ['an unknown field', { colour: 'red' }],
+    ['a bad format', { format: 'xml' }],
+  ])('refuses a pull secret with %s', async (_name, body) => {
+    const res = await api('POST', '/projects/secure/pull-secrets', body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('BAD_REQUEST');
   });
 
   it('answers the YAML form of the pull secret', async () => {
