@@ -8,17 +8,11 @@ import type { UserPrincipal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
-import type { RobotPermissionDoc, RobotRow } from './robots.repo.ts';
-import type { RobotsService } from './robots.service.ts';
+import type { RobotRow } from './robots.repo.ts';
+import type { RobotInput, RobotsService } from './robots.service.ts';
 
-interface RobotCreate {
-  name: string;
-  description?: string;
-  level: 'system' | 'project';
-  duration: number;
-  disable?: boolean;
-  permissions: RobotPermissionDoc[];
-}
+/** The create body is the service's input, as Harbor's RobotCreate has it. */
+type RobotCreate = RobotInput;
 
 const permissionsSchema = {
   type: 'array',

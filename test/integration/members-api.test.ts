@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
-
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+import { apiClient, basic, type ApiCall } from '../helpers/api-client.ts';
 
 describe('/api/v2.0/projects/{p}/members', () => {
   let server: TestServer;
-  let api: (method: string, path: string, body?: unknown, auth?: string | null) => Promise<Response>;
+  let api: ApiCall;
   const owner = basic('mowner', 'Owner-Passw0rd');
   const mate = basic('mmate', 'Mate-Passw0rd');
   const limited = basic('mlimited', 'Limited-Passw0rd');
@@ -13,12 +12,7 @@ describe('/api/v2.0/projects/{p}/members', () => {
 
   beforeAll(async () => {
     server = await createTestServer();
-    api = (method, path, body, auth = owner) =>
-      fetch(`${server.url}/api/v2.0${path}`, {
-        method,
-        headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+    api = apiClient(server, owner);
     for (const [n, p] of [['mowner', 'Owner-Passw0rd'], ['mmate', 'Mate-Passw0rd'], ['mlimited', 'Limited-Passw0rd']]) await server.services.users.createIfMissing(n!, p!, false);
     const created = await api('POST', '/projects', { project_name: 'crew' });
     projectId = Number(created.headers.get('location')!.split('/').pop());

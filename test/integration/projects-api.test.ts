@@ -2,23 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roles } from '../../server/auth/permissions.ts';
 import { OciTestClient } from '../helpers/oci-client.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
-
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+import { apiClient, basic, type ApiCall } from '../helpers/api-client.ts';
 
 describe('/api/v2.0/projects', () => {
   let server: TestServer;
-  let api: (method: string, path: string, body?: unknown, auth?: string | null, headers?: Record<string, string>) => Promise<Response>;
+  let api: ApiCall;
   const dev = basic('pdev', 'Dev-Passw0rd');
   const outsider = basic('poutsider', 'Out-Passw0rd');
 
   beforeAll(async () => {
     server = await createTestServer();
-    api = (method, path, body, auth = server.adminAuth, headers = {}) =>
-      fetch(`${server.url}/api/v2.0${path}`, {
-        method,
-        headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+    api = apiClient(server, server.adminAuth);
     await server.services.users.createIfMissing('pdev', 'Dev-Passw0rd', false);
     await server.services.users.createIfMissing('poutsider', 'Out-Passw0rd', false);
   });

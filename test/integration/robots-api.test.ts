@@ -3,24 +3,19 @@ import { roles } from '../../server/auth/permissions.ts';
 import { usersRepo } from '../../server/users/users.repo.ts';
 import { OciTestClient } from '../helpers/oci-client.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
+import { apiClient, basic, type ApiCall } from '../helpers/api-client.ts';
 
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const pullOnly = (namespace: string) => [{ kind: 'project', namespace, access: [{ resource: 'repository', action: 'pull' }] }];
 
 describe('/api/v2.0/robots and robot logins', () => {
   let server: TestServer;
-  let api: (method: string, path: string, body?: unknown, auth?: string | null) => Promise<Response>;
+  let api: ApiCall;
   const padmin = basic('rpadmin', 'Padmin-Passw0rd');
   const dev = basic('rdev', 'Dev-Passw0rd');
 
   beforeAll(async () => {
     server = await createTestServer();
-    api = (method, path, body, auth = server.adminAuth) =>
-      fetch(`${server.url}/api/v2.0${path}`, {
-        method,
-        headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+    api = apiClient(server, server.adminAuth);
     const project = await server.services.projects.ensure('bots', false, null);
     for (const [name, password, role] of [['rpadmin', 'Padmin-Passw0rd', roles.projectAdmin], ['rdev', 'Dev-Passw0rd', roles.developer]] as const) {
       await server.services.users.createIfMissing(name, password, false);

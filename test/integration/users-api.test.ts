@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
-
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+import { apiClient, basic, type ApiCall } from '../helpers/api-client.ts';
 
 interface ApiError {
   errors: Array<{ code: string; message: string }>;
@@ -9,17 +8,12 @@ interface ApiError {
 
 describe('/api/v2.0/users', () => {
   let server: TestServer;
-  let api: (method: string, path: string, body?: unknown, auth?: string | null) => Promise<Response>;
+  let api: ApiCall;
   const alice = basic('alice', 'Alice-Passw0rd');
 
   beforeAll(async () => {
     server = await createTestServer();
-    api = (method, path, body, auth = server.adminAuth) =>
-      fetch(`${server.url}/api/v2.0${path}`, {
-        method,
-        headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
+    api = apiClient(server, server.adminAuth);
   });
   afterAll(async () => server?.stop());
 
