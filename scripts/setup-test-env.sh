@@ -18,12 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The docker CLI's daemonless `manifest` commands are part of the e2e suite.
+# The docker CLI's daemonless `manifest` commands are part of the e2e suite. Machines of this kind ship the
+# client; otherwise Debian's docker.io provides it (its daemon is never started).
 if ! command -v docker >/dev/null 2>&1; then
-  echo "setup: installing the docker CLI"
+  echo "setup: installing the docker CLI (docker.io)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends docker-cli >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  apt-get install -y -qq --no-install-recommends docker.io >/dev/null
 fi
 
 # PostgreSQL: the data layer is tested against the real server as well as PGlite.

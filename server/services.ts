@@ -73,7 +73,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     members,
     access,
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
-    users: new UsersService(db.knex, events, () => basic.clear()),
+    users: new UsersService(db.knex, events, config.auth.robotNamePrefix, () => basic.clear()),
     events,
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
     manifests: new ManifestService(db.knex, cache),

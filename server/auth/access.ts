@@ -1,6 +1,6 @@
 import type { ProjectRef } from '../projects/projects.service.ts';
 import type { MembersService } from '../projects/members.service.ts';
-import { publicPermissions, rolePermissions, type Permission } from './permissions.ts';
+import { publicPermissions, rolePermissions, roles, type Permission } from './permissions.ts';
 import { identityOf, type Principal, type TokenPrincipal } from './principal.ts';
 
 /** What a request wants to do to a repository; the registry API asks for exactly one of these per route. */
@@ -37,7 +37,7 @@ export class AccessPolicy {
 
   /** Every permission the caller holds in a project, sorted (for `/users/current/permissions`). */
   async permissionsIn(principal: Principal, project: ProjectRef): Promise<Permission[]> {
-    const all = [...rolePermissions[1]];
+    const all = [...rolePermissions[roles.projectAdmin]];
     const held: Permission[] = [];
     for (const p of all) if (await this.can(principal, project, p)) held.push(p);
     return held.sort();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BerthError } from '../core/errors.ts';
 import { usersRepo } from '../users/users.repo.ts';
-import { verifyPassword } from '../users/passwords.ts';
+import { unknownAccountHash, verifyPassword } from '../users/passwords.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { RobotsService } from '../robots/robots.service.ts';
@@ -68,8 +68,7 @@ export class BasicAuthenticator {
 
   private async userLogin(username: string, password: string): Promise<{ principal: Principal; expiresAt: null } | null> {
     const user = await usersRepo.findByName(this.db, username);
-    // Verify against a dummy hash when the user is unknown so timing does not reveal which usernames exist.
-    const ok = await verifyPassword(password, user?.password_hash ?? dummyHash);
+    const ok = await verifyPassword(password, user?.password_hash ?? unknownAccountHash);
     if (!user || !ok) return null;
     return { principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin }, expiresAt: null };
   }
@@ -83,5 +82,3 @@ export class BasicAuthenticator {
     this.cache.clear();
   }
 }
-
-const dummyHash = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

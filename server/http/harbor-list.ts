@@ -29,5 +29,5 @@ export function setPageHeaders(ctx: Context, page: PageRequest, total: number): 
   };
   if (page.page > 1) links.push(`${url(page.page - 1)}; rel="prev"`);
   if (page.page * page.pageSize < total) links.push(`${url(page.page + 1)}; rel="next"`);
-  if (links.length) ctx.set('Link', links.join(' , '));
+  if (links.length) ctx.set('Link', links.join(', '));
 }

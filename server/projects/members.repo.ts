@@ -24,6 +24,11 @@ export const membersRepo = {
       .merge({ role: m.role, updated_at: db.fn.now() });
   },
 
+  /** Removes a user from every project (when the user is deleted; memberships have no foreign key to users). */
+  async removeUserEverywhere(db: Queryable, userId: number): Promise<void> {
+    await db('project_members').where({ entity_type: 'u', entity_id: userId }).delete();
+  },
+
   async remove(db: Queryable, projectId: number, entityType: MemberEntityType, entityId: number): Promise<number> {
     return db('project_members').where({ project_id: projectId, entity_type: entityType, entity_id: entityId }).delete();
   },

@@ -11,7 +11,7 @@ import { parseBody } from '../http/validate.ts';
 import type { MembersService } from './members.service.ts';
 import { projectQueryColumns, projectSortColumns, type ProjectView } from './projects.repo.ts';
 import { presentProject } from './projects.presenter.ts';
-import { validateProjectReq } from './projects.schema.ts';
+import { projectSettings, validateProjectReq } from './projects.schema.ts';
 import type { ProjectsService } from './projects.service.ts';
 
 export interface ProjectRouteDeps {
@@ -72,10 +72,8 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const body = await parseBody(ctx, validateProjectReq);
     if (!body.project_name) throw new BerthError('BAD_REQUEST', 'project_name is required');
     if (body.registry_id) throw new BerthError('BAD_REQUEST', 'proxy-cache projects (registry_id) are not supported yet');
-    const metadata = Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null && v !== undefined)) as Record<string, string>;
-    const isPublic = metadata.public !== undefined ? metadata.public === 'true' : body.public === true;
-    delete metadata.public;
-    const id = await deps.projects.create({ name: body.project_name, public: isPublic, metadata, ownerId: user.id }, user.username);
+    const settings = projectSettings(body, { public: false, metadata: {} });
+    const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id }, user.username);
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${id}`);
   });
@@ -89,11 +87,7 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const project = await authorizeProject(ctx, deps, 'project:update');
     const body = await parseBody(ctx, validateProjectReq);
     if (body.project_name && body.project_name !== project.name) throw new BerthError('BAD_REQUEST', 'a project cannot be renamed');
-    const metadata: Record<string, string> = { ...project.metadata };
-    for (const [k, v] of Object.entries(body.metadata ?? {})) if (typeof v === 'string') metadata[k] = v;
-    const isPublic = body.metadata?.public ? body.metadata.public === 'true' : typeof body.public === 'boolean' ? body.public : project.public;
-    delete metadata.public;
-    await deps.projects.update(project, { public: isPublic, metadata }, operatorOf(ctx.state.principal as Principal));
+    await deps.projects.update(project, projectSettings(body, project), operatorOf(ctx.state.principal as Principal));
     ctx.status = 200;
   });
 

@@ -12,6 +12,18 @@ export interface ProjectReq {
   registry_id?: number | null;
 }
 
+/**
+ * The settings a ProjectReq asks for, over `current` ones: Harbor keeps `public` both as the string metadata
+ * `public` and as a deprecated boolean; Berth stores it as a column and the other flags as string metadata.
+ */
+export function projectSettings(body: ProjectReq, current: { public: boolean; metadata: Record<string, string> }): { public: boolean; metadata: Record<string, string> } {
+  const metadata: Record<string, string> = { ...current.metadata };
+  for (const [key, value] of Object.entries(body.metadata ?? {})) if (typeof value === 'string') metadata[key] = value;
+  const isPublic = body.metadata?.public ? body.metadata.public === 'true' : typeof body.public === 'boolean' ? body.public : current.public;
+  delete metadata.public;
+  return { public: isPublic, metadata };
+}
+
 const flag = { type: 'string', enum: ['true', 'false'], nullable: true } as const;
 
 export const validateProjectReq = bodySchema<ProjectReq>({

@@ -3,6 +3,8 @@ import { BerthError } from '../core/errors.ts';
 import type { ProjectRow } from '../db/types.ts';
 import type { QueryTerm } from '../http/harbor-query.ts';
 import { projectsRepo, type ProjectView } from './projects.repo.ts';
+import { membersRepo } from './members.repo.ts';
+import { roles } from '../auth/permissions.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
 /** What the registry hot path needs to know about a project. */
@@ -63,7 +65,7 @@ export class ProjectsService {
     const id = await this.db.transaction(async (trx) => {
       const created = await projectsRepo.insert(trx, { name: p.name, public: p.public, ownerId: p.ownerId, metadata: p.metadata });
       if (created === null) return null;
-      await trx('project_members').insert({ project_id: created, entity_type: 'u', entity_id: p.ownerId, role: 1 });
+      await membersRepo.upsert(trx, { projectId: created, entityType: 'u', entityId: p.ownerId, role: roles.projectAdmin });
       return created;
     });
     if (id === null) throw new BerthError('CONFLICT', `a project named "${p.name}" already exists`);

@@ -53,7 +53,7 @@ export class BlobService {
   }
 
   /** The blob's bytes for a client: a positional reader when storage offers one, else a stream. */
-  async open(repo: string, digest: string, range?: { start: number; end: number }): Promise<{ file: RandomAccessFile } | { stream: Readable }> {
+  async open(digest: string, range?: { start: number; end: number }): Promise<{ file: RandomAccessFile } | { stream: Readable }> {
     const file = await this.blobs.openRandomAccess(digest);
     return file ? { file } : { stream: await this.blobs.open(digest, range) };
   }

@@ -5,7 +5,7 @@ import { rolePermissions, roles, type Permission } from '../auth/permissions.ts'
 import type { RobotPrincipal, UserPrincipal } from '../auth/principal.ts';
 import type { AccessPolicy } from '../auth/access.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
-import { hashPassword, verifyPassword } from '../users/passwords.ts';
+import { hashPassword, unknownAccountHash, verifyPassword } from '../users/passwords.ts';
 import { robotsRepo, type RobotPermissionDoc, type RobotRow } from './robots.repo.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
@@ -138,7 +138,7 @@ export class RobotsService {
   /** The robot behind Basic credentials; null when the name, secret, state or expiry do not let it in. */
   async authenticate(name: string, secret: string): Promise<{ principal: RobotPrincipal; expiresAt: number | null } | null> {
     const robot = await robotsRepo.findByName(this.db, name);
-    const ok = await verifyPassword(secret, robot?.secret_hash ?? 'scrypt$1024$8$1$AAAA$AAAA');
+    const ok = await verifyPassword(secret, robot?.secret_hash ?? unknownAccountHash);
     if (!robot || !ok || robot.disabled) return null;
     const expiresAt = robot.expires_at ? new Date(robot.expires_at).getTime() : null;
     if (expiresAt !== null && expiresAt <= Date.now()) return null;

@@ -23,6 +23,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/**
+ * A hash with the same cost parameters as real ones, verified when a login names nobody, so an unknown user or
+ * robot takes as long to refuse as a wrong password and timing does not reveal which names exist.
+ */
+export const unknownAccountHash = `scrypt$${params.N}$${params.r}$${params.p}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
+
 /** A random password for the first admin when none was configured: 24 characters, mixed classes. */
 export function randomPassword(): string {
   const raw = randomBytes(18).toString('base64url');

@@ -4,6 +4,7 @@ import type { UserRow } from '../db/types.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { usersRepo } from './users.repo.ts';
+import { membersRepo } from '../projects/members.repo.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
 export interface UserInput {
@@ -24,6 +25,8 @@ export class UsersService {
   constructor(
     private readonly db: Knex,
     private readonly events: EventBus,
+    /** Robot names start with this; a user so named could never log in (the login would look for a robot). */
+    private readonly robotPrefix: string,
     private readonly onCredentialsChanged: () => void = () => undefined,
   ) {}
 
@@ -35,6 +38,7 @@ export class UsersService {
 
   async create(input: UserInput, operator: string): Promise<UserRow> {
     if (!usernamePattern.test(input.username)) throw new BerthError('BAD_REQUEST', 'the username must be 1-255 characters without spaces or any of ,~#$%:"\'<>&*?\\/');
+    if (input.username.startsWith(this.robotPrefix)) throw new BerthError('BAD_REQUEST', `usernames starting with "${this.robotPrefix}" are reserved for robot accounts`);
     checkPasswordPolicy(input.password);
     const id = await usersRepo.insert(this.db, {
       username: input.username,
@@ -107,7 +111,7 @@ export class UsersService {
     const user = await this.get(id);
     if (user.username === 'admin') throw new BerthError('FORBIDDEN_ACTION', 'the built-in admin user cannot be deleted');
     await this.db.transaction(async (trx) => {
-      await trx('project_members').where({ entity_type: 'u', entity_id: id }).delete();
+      await membersRepo.removeUserEverywhere(trx, id);
       await usersRepo.delete(trx, id);
     });
     this.onCredentialsChanged();

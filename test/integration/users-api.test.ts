@@ -39,6 +39,7 @@ describe('/api/v2.0/users', () => {
     ['a wrong type', { username: 7, password: 'Bob-Passw0rd' }, 400, 'BAD_REQUEST'],
     ['an unknown field', { username: 'bob', password: 'Bob-Passw0rd', admin: true }, 400, 'BAD_REQUEST'],
     ['a bad username', { username: 'bo b', password: 'Bob-Passw0rd' }, 400, 'BAD_REQUEST'],
+    ['a username reserved for robots', { username: 'robot-bob', password: 'Bob-Passw0rd' }, 400, 'BAD_REQUEST'],
     ['a duplicate username', { username: 'alice', password: 'Alice-Passw0rd' }, 409, 'CONFLICT'],
     ['a duplicate email', { username: 'alice2', password: 'Alice-Passw0rd', email: 'alice@example.com' }, 409, 'CONFLICT'],
     ['malformed JSON', '{"username":', 400, 'BAD_REQUEST'],
