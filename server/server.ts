@@ -9,6 +9,7 @@ import { openStorage } from './storage/open-storage.ts';
 import { createApp } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import { createServices, type Services } from './services.ts';
+import { flushBackgroundWork, registerBackgroundWork } from './background.ts';
 
 export interface RunningServer {
   url: string;
@@ -46,11 +47,15 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
   }
   const services = createServices(config, log, db, storage);
   const { generatedPassword } = await bootstrap(services);
+  await registerBackgroundWork(services);
   await services.uploadSweeper.sweep().catch((err: unknown) => log.warn({ err }, 'upload sweep failed'));
   const sweepTimer = setInterval(() => {
     services.uploadSweeper.sweep().catch((err: unknown) => log.warn({ err }, 'upload sweep failed'));
   }, config.registry.uploadSweepMinutes * 60_000);
   sweepTimer.unref();
+
+  await services.scheduler.start();
+  if (config.jobs.workers) services.jobs.start();
 
   const app = createApp(services);
   const server: Server = app.listen(config.port, config.host);
@@ -76,6 +81,11 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await drained;
       clearTimeout(timer);
+      // Background work stops after the requests that may have caused it: schedules, then jobs (finished or
+      // handed back), then the batched writers flush what they hold.
+      await services.scheduler.stop();
+      await services.jobs.stop(graceMs);
+      await flushBackgroundWork(services);
       await db.close();
       unlock();
     })();

@@ -20,6 +20,9 @@ import { ManifestService } from './registry/manifest.service.ts';
 import { RegistryCache } from './registry/registry-cache.ts';
 import { UploadSweeper } from './registry/upload-sweeper.ts';
 import { BufferPool } from './http/send-file.ts';
+import { JobQueue } from './jobs/job-queue.ts';
+import { Scheduler } from './jobs/scheduler.ts';
+import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -40,6 +43,9 @@ export interface Services {
   catalog: CatalogService;
   uploadSweeper: UploadSweeper;
   readBuffers: BufferPool;
+  jobs: JobQueue;
+  scheduler: Scheduler;
+  secrets: SecretBox;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -48,6 +54,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const uploadStore = new UploadStore(storage, blobStore);
   const cache = new RegistryCache(config.registry.manifestCacheBytes);
   const events = new EventBus(log);
+  const jobs = new JobQueue(db.knex, events, log, {
+    pollMs: config.jobs.pollMs,
+    leaseMs: config.jobs.leaseSeconds * 1000,
+    concurrency: config.jobs.concurrency,
+  });
+  const scheduler = new Scheduler(db.knex, jobs, log, config.jobs.scheduleReloadSeconds * 1000);
   const projects = new ProjectsService(db.knex, events);
   const members = new MembersService(db.knex, events);
   const basic = new BasicAuthenticator(
@@ -76,9 +88,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     users: new UsersService(db.knex, events, config.auth.robotNamePrefix, () => basic.clear()),
     events,
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
-    manifests: new ManifestService(db.knex, cache),
+    manifests: new ManifestService(db.knex, cache, events),
     catalog: new CatalogService(db.knex, projects, access),
     readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
+    jobs,
+    scheduler,
+    secrets: loadSecretBox(config.dataDir, config.secretKeyFile),
   };
 }

@@ -25,11 +25,21 @@ export const tagsRepo = {
       .first<TaggedArtifact | undefined>('a.id as artifact_id', 'a.digest', 'a.media_type', 'a.manifest_size', 'a.subject_digest');
   },
 
-  async delete(db: Queryable, repositoryName: string, tag: string): Promise<number> {
-    return db('tags')
-      .whereIn('repository_id', db('repositories').where({ name: repositoryName }).select('id'))
-      .where({ name: tag })
-      .delete();
+  /** Deletes a tag; returns the artifact it pointed at, or undefined when there was no such tag. */
+  async delete(db: Queryable, repositoryName: string, tag: string): Promise<{ digest: string; media_type: string } | undefined> {
+    const result = await db.raw(
+      `with removed as (
+         delete from tags where name = ? and repository_id = (select id from repositories where name = ?) returning artifact_id
+       )
+       select a.digest, a.media_type from removed join artifacts a on a.id = removed.artifact_id`,
+      [tag, repositoryName],
+    );
+    return (result.rows as Array<{ digest: string; media_type: string }>)[0];
+  },
+
+  /** The tags of an artifact, sorted. */
+  async namesOf(db: Queryable, artifactId: number): Promise<string[]> {
+    return db('tags').where({ artifact_id: artifactId }).orderBy('name').pluck<string[]>('name');
   },
 
   /** Tag names in lexical order after `last`. */

@@ -32,6 +32,19 @@ describe('permission table', () => {
     expect(has('maintainer', 'robot:create')).toBe(false);
   });
 
+  it('lets Maintainer label and keep immutability rules, and only ProjectAdmin change webhooks', () => {
+    expect(has('developer', 'artifact-label:create')).toBe(false);
+    expect(has('maintainer', 'artifact-label:create')).toBe(true);
+    expect(has('developer', 'immutable-tag:create')).toBe(false);
+    expect(has('maintainer', 'immutable-tag:create')).toBe(true);
+    expect(has('guest', 'immutable-tag:list')).toBe(true);
+    expect(has('maintainer', 'notification-policy:read')).toBe(true);
+    expect(has('maintainer', 'notification-policy:create')).toBe(false);
+    expect(has('projectAdmin', 'notification-policy:create')).toBe(true);
+    expect(has('limitedGuest', 'quota:read')).toBe(false);
+    expect(has('guest', 'quota:read')).toBe(true);
+  });
+
   it('gives ProjectAdmin every project permission', () => {
     for (const set of Object.values(rolePermissions)) {
       for (const p of set) expect(has('projectAdmin', p)).toBe(true);
@@ -48,6 +61,16 @@ describe('permission table', () => {
   });
 
   it('opens public projects for reading only', () => {
-    expect([...publicPermissions].sort()).toEqual(['artifact:list', 'artifact:read', 'project:read', 'repository:list', 'repository:pull', 'tag:list']);
+    expect([...publicPermissions].sort()).toEqual([
+      'accessory:list',
+      'artifact-addition:read',
+      'artifact:list',
+      'artifact:read',
+      'project:read',
+      'repository:list',
+      'repository:pull',
+      'repository:read',
+      'tag:list',
+    ]);
   });
 });

@@ -40,17 +40,64 @@ export type Permission =
   | 'robot:list'
   | 'robot:create'
   | 'robot:update'
-  | 'robot:delete';
+  | 'robot:delete'
+  | 'repository:read'
+  | 'repository:update'
+  | 'label:list'
+  | 'label:read'
+  | 'label:create'
+  | 'label:update'
+  | 'label:delete'
+  | 'artifact-label:create'
+  | 'artifact-label:delete'
+  | 'accessory:list'
+  | 'artifact-addition:read'
+  | 'quota:read'
+  | 'immutable-tag:list'
+  | 'immutable-tag:create'
+  | 'immutable-tag:update'
+  | 'immutable-tag:delete'
+  | 'notification-policy:list'
+  | 'notification-policy:read'
+  | 'notification-policy:create'
+  | 'notification-policy:update'
+  | 'notification-policy:delete';
 
 // Read access to images: what LimitedGuest (and anyone, on a public project) may do.
-const readImages: Permission[] = ['project:read', 'repository:pull', 'repository:list', 'artifact:read', 'artifact:list', 'tag:list'];
-// Guest also sees who the members are and what happened in the project.
-const guest: Permission[] = [...readImages, 'member:list', 'log:list'];
+const readImages: Permission[] = [
+  'project:read',
+  'repository:pull',
+  'repository:list',
+  'repository:read',
+  'artifact:read',
+  'artifact:list',
+  'tag:list',
+  'accessory:list',
+  'artifact-addition:read',
+];
+// Guest also sees who the members are, what happened in the project, its labels, quota and immutability rules.
+const guest: Permission[] = [...readImages, 'member:list', 'log:list', 'label:list', 'label:read', 'quota:read', 'immutable-tag:list'];
 // Developer pushes, but removes nothing.
 const developer: Permission[] = [...guest, 'repository:push', 'artifact:create', 'tag:create'];
-// Maintainer also deletes.
-const maintainer: Permission[] = [...developer, 'repository:delete', 'artifact:delete', 'tag:delete'];
-// ProjectAdmin also manages the project, its members and its robots.
+// Maintainer also deletes, labels, describes repositories and keeps the immutability rules; reads webhooks.
+const maintainer: Permission[] = [
+  ...developer,
+  'repository:delete',
+  'repository:update',
+  'artifact:delete',
+  'tag:delete',
+  'label:create',
+  'label:update',
+  'label:delete',
+  'artifact-label:create',
+  'artifact-label:delete',
+  'immutable-tag:create',
+  'immutable-tag:update',
+  'immutable-tag:delete',
+  'notification-policy:list',
+  'notification-policy:read',
+];
+// ProjectAdmin also manages the project, its members, robots and webhooks.
 const projectAdmin: Permission[] = [
   ...maintainer,
   'project:update',
@@ -62,6 +109,9 @@ const projectAdmin: Permission[] = [
   'robot:create',
   'robot:update',
   'robot:delete',
+  'notification-policy:create',
+  'notification-policy:update',
+  'notification-policy:delete',
 ];
 
 export const rolePermissions: Record<RoleId, ReadonlySet<Permission>> = {

@@ -45,6 +45,45 @@ export interface BerthConfig {
     driver: 'filesystem';
     filesystem: { rootDirectory: string };
   };
+  /**
+   * Key file for secrets Berth must read back (webhook secrets and auth headers): AES-256-GCM, 32 bytes in
+   * base64. Empty: `<dataDir>/keys/secret.key`, generated on first start. Nodes sharing a database share it.
+   */
+  secretKeyFile: string;
+  jobs: {
+    /** Run job workers in this process (turn off on API-only nodes; schedules still fire from workers elsewhere). */
+    workers: boolean;
+    /** Jobs one process runs at once. */
+    concurrency: number;
+    /** How often an idle worker looks for due jobs enqueued by other processes. */
+    pollMs: number;
+    /** A running job's lease: a job whose worker died is taken over this long after its last renewal. */
+    leaseSeconds: number;
+    /** Finished jobs (succeeded, dead, cancelled) are kept this long in the history, then purged. */
+    retentionDays: number;
+    /** How often each process re-reads the schedules (changes made through another process). */
+    scheduleReloadSeconds: number;
+  };
+  quota: {
+    /** Storage limit of a new project in bytes when its creation does not set one; -1 is unlimited. */
+    defaultStorageLimit: number;
+    /** Percentage of the limit at which a QUOTA_WARNING event is sent. */
+    warningPercent: number;
+  };
+  audit: {
+    /** Entries older than this are removed by the purge schedule (Harbor's audit_retention_hour). */
+    retentionHours: number;
+    /** When the purge runs (cron, seconds first allowed); changeable through /api/v2.0/system/purgeaudit/schedule. */
+    purgeCron: string;
+    /** Pulls by one operator, address and artifact within this window are one entry with a count. */
+    pullAggregationMs: number;
+  };
+  webhooks: {
+    /** Per-request timeout of a policy that does not set one. */
+    defaultTimeoutSeconds: number;
+    /** Attempts per delivery of a policy that does not set its own (the first included). */
+    defaultMaxAttempts: number;
+  };
   registry: {
     /** Manifests larger than this are refused (the spec suggests at least 4 MiB). */
     maxManifestBytes: number;
@@ -120,6 +159,48 @@ export const configJsonSchema = {
           default: {},
           properties: { rootDirectory: { type: 'string', default: '' } },
         },
+      },
+    },
+    secretKeyFile: { type: 'string', default: '' },
+    jobs: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        workers: { type: 'boolean', default: true },
+        concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
+        pollMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+        leaseSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+        retentionDays: { type: 'integer', minimum: 1, maximum: 3650, default: 14 },
+        scheduleReloadSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
+      },
+    },
+    quota: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        defaultStorageLimit: { type: 'integer', minimum: -1, default: -1 },
+        warningPercent: { type: 'integer', minimum: 1, maximum: 100, default: 85 },
+      },
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        retentionHours: { type: 'integer', minimum: 1, maximum: 876000, default: 2160 },
+        purgeCron: { type: 'string', minLength: 9, default: '0 0 3 * * *' },
+        pullAggregationMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 1000 },
+      },
+    },
+    webhooks: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        defaultTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
+        defaultMaxAttempts: { type: 'integer', minimum: 1, maximum: 50, default: 6 },
       },
     },
     registry: {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { isValidCron } from '../jobs/cron.ts';
 import { configJsonSchema, type BerthConfig } from './config.schema.ts';
 
 export class ConfigError extends Error {
@@ -47,6 +48,7 @@ export function validateConfig(raw: unknown, source = 'config'): Readonly<BerthC
     throw new ConfigError(`invalid ${source}: ${problems}`);
   }
   const config = data as unknown as BerthConfig;
+  if (!isValidCron(config.audit.purgeCron)) throw new ConfigError(`invalid ${source}: "audit.purgeCron" is not a valid cron expression`);
   config.dataDir = path.resolve(config.dataDir);
   if (!config.storage.filesystem.rootDirectory) {
     config.storage.filesystem.rootDirectory = path.join(config.dataDir, 'storage');

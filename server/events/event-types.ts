@@ -1,7 +1,33 @@
 /**
- * Domain events: dotted, lowercase, past tense. Services emit them after their change is committed; audit,
- * webhooks, replication and scanning subscribe (issue 4 onwards). Each carries who did it (`operator`).
+ * Domain events: dotted, lowercase, past tense. Services emit them after their change is committed; the audit
+ * log, pull statistics, webhooks and (later) replication, scan-on-push and promotion subscribe. Each carries who
+ * did it (`operator`) and, when it happened during a request, the client's address and the request id.
  */
+
+/** An artifact as registry events name it. */
+export interface ArtifactEventData {
+  projectId: number;
+  projectName: string;
+  /** The full repository name, `<project>/<repository>`. */
+  repository: string;
+  digest: string;
+  mediaType: string;
+  /** The tag pushed, pulled, created or deleted; for an artifact deletion, the tags it had. */
+  tags: string[];
+  /** Total size (manifest and blobs), when known. */
+  size?: number;
+}
+
+export interface QuotaEventData {
+  projectId: number;
+  projectName: string;
+  /** The repository and artifact whose push crossed the line, when a push did. */
+  repository?: string;
+  digest?: string;
+  used: number;
+  hard: number;
+}
+
 export interface EventMap {
   'user.logged_in': { username: string; address: string; robot: boolean };
   'user.login_failed': { username: string; address: string };
@@ -20,14 +46,48 @@ export interface EventMap {
   'robot.updated': { robotId: number; name: string; disabled?: boolean };
   'robot.secret_refreshed': { robotId: number; name: string };
   'robot.deleted': { robotId: number; name: string };
+  /** A manifest PUT (`created` false when the digest was already in the repository: a re-push or a retag). */
+  'artifact.pushed': ArtifactEventData & { created: boolean };
+  /** A manifest GET (not HEAD), by tag or by digest. */
+  'artifact.pulled': ArtifactEventData;
+  'artifact.deleted': ArtifactEventData;
+  /** A server-side copy into `repository` from another repository (no blob bytes moved). */
+  'artifact.copied': ArtifactEventData & { from: { repository: string; digest: string } };
+  'artifact.labeled': ArtifactEventData & { labelId: number; label: string };
+  'artifact.unlabeled': ArtifactEventData & { labelId: number; label: string };
+  /** A tag added through the API or a copy (pushes by tag are `artifact.pushed`). */
+  'tag.created': ArtifactEventData;
+  'tag.deleted': ArtifactEventData;
+  'repository.updated': { projectId: number; projectName: string; repository: string };
+  'repository.deleted': { projectId: number; projectName: string; repository: string; artifacts: number };
+  'label.created': { labelId: number; name: string; scope: 'g' | 'p'; projectId: number | null };
+  'label.updated': { labelId: number; name: string; scope: 'g' | 'p'; projectId: number | null };
+  'label.deleted': { labelId: number; name: string; scope: 'g' | 'p'; projectId: number | null };
+  /** Usage passed 85% of the limit. */
+  'quota.warning': QuotaEventData;
+  /** A push or copy was refused because it would pass the limit. */
+  'quota.exceeded': QuotaEventData & { requested: number };
+  'quota.updated': { projectId: number; projectName: string; hard: number };
+  /** A project policy document (immutability rule, webhook policy, ...) changed. */
+  'policy.created': { kind: string; projectId: number | null; policyId: number; name: string };
+  'policy.updated': { kind: string; projectId: number | null; policyId: number; name: string };
+  'policy.deleted': { kind: string; projectId: number | null; policyId: number; name: string };
+  'config.updated': { keys: string[] };
+  /** A job gave up after its last attempt (or failed permanently). */
+  'job.dead': { jobId: number; type: string; error: string };
 }
 
 export type EventName = keyof EventMap;
 
 export interface DomainEvent<N extends EventName = EventName> {
+  /** Unique id: webhooks send it (CloudEvents `id`) so receivers can drop duplicates. */
+  id: string;
   name: N;
   /** Who caused it: a username, a robot name, or `anonymous`/`system`. */
   operator: string;
+  /** The client's address, when a request caused it. */
+  address?: string;
+  requestId?: string;
   occurredAt: Date;
   data: EventMap[N];
 }

@@ -1,13 +1,17 @@
 import type { Middleware } from 'koa';
 import { newRequestId } from '../core/ids.ts';
+import { requestContext } from '../core/request-context.ts';
 
 const acceptable = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Echoes a sane incoming X-Request-Id (Harbor does) or makes one; logs and 5xx messages carry it. */
+/**
+ * Echoes a sane incoming X-Request-Id (Harbor does) or makes one; logs and 5xx messages carry it. The rest of
+ * the request runs inside its request context (id and client address), which events pick up for the audit log.
+ */
 export const requestId: Middleware = async (ctx, next) => {
   const incoming = ctx.get('x-request-id');
   const id = incoming && acceptable.test(incoming) ? incoming : newRequestId();
   ctx.state.requestId = id;
   ctx.set('X-Request-Id', id);
-  await next();
+  await requestContext.run({ requestId: id, address: ctx.ip }, next);
 };

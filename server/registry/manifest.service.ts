@@ -10,6 +10,7 @@ import { isForeignLayer } from './media-types.ts';
 import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
 import type { Reference } from './names.ts';
 import { maxCachedTags, RegistryCache, type CachedArtifact } from './registry-cache.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 export interface StoredManifest extends CachedArtifact {
   body: Buffer;
@@ -30,6 +31,7 @@ export class ManifestService {
   constructor(
     private readonly db: Knex,
     private readonly cache: RegistryCache,
+    private readonly events: EventBus,
   ) {}
 
   /** Resolves a reference to the artifact; MANIFEST_UNKNOWN when the repository has none. */
@@ -46,13 +48,27 @@ export class ManifestService {
     return artifact;
   }
 
-  async get(repo: string, ref: Reference): Promise<StoredManifest> {
+  /**
+   * The manifest with its bytes. With `pull`, this is a client's pull: `artifact.pulled` is emitted (pull
+   * statistics and the audit log batch it; nothing is written to the database on this path).
+   */
+  async get(repo: string, ref: Reference, pull?: { project: ProjectRef; operator: string }): Promise<StoredManifest> {
     const artifact = await this.resolve(repo, ref);
     let body = this.cache.bodies.get(artifact.digest);
     if (!body) {
       body = await artifactsRepo.manifestBytes(this.db, artifact.digest);
       if (!body) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest: artifact.digest });
       this.cache.bodies.set(artifact.digest, body);
+    }
+    if (pull) {
+      this.events.emit('artifact.pulled', pull.operator, {
+        projectId: pull.project.id,
+        projectName: pull.project.name,
+        repository: repo,
+        digest: artifact.digest,
+        mediaType: artifact.mediaType,
+        tags: ref.kind === 'tag' ? [ref.tag] : [],
+      });
     }
     return { ...artifact, body };
   }
@@ -68,7 +84,7 @@ export class ManifestService {
     return row.digest;
   }
 
-  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined, operator: string): Promise<PushedManifest> {
     const manifest = parseManifest(body, contentType);
     const algorithm = ref.kind === 'digest' ? parseDigest(ref.digest)!.algorithm : 'sha256';
     const digest = digestOf(body, algorithm);
@@ -104,6 +120,16 @@ export class ManifestService {
       subjectDigest: manifest.subject?.digest ?? null,
     });
     if (ref.kind === 'tag') this.cache.tags.set(RegistryCache.key(repo, ref.tag), digest);
+    this.events.emit('artifact.pushed', operator, {
+      projectId: project.id,
+      projectName: project.name,
+      repository: repo,
+      digest,
+      mediaType: manifest.mediaType,
+      tags: ref.kind === 'tag' ? [ref.tag] : [],
+      size,
+      created,
+    });
     return { digest, subjectDigest: manifest.subject?.digest, created };
   }
 
@@ -142,12 +168,13 @@ export class ManifestService {
   }
 
   /** By tag: removes the tag only. By digest: removes the artifact and every tag pointing at it. */
-  async delete(repo: string, ref: Reference): Promise<void> {
+  async delete(repo: string, project: ProjectRef, ref: Reference, operator: string): Promise<void> {
     if (ref.kind === 'tag') {
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
       this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
       this.cache.tagsChanged(repo);
-      if (removed === 0) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
+      if (!removed) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
+      this.events.emit('tag.deleted', operator, { projectId: project.id, projectName: project.name, repository: repo, digest: removed.digest, mediaType: removed.media_type, tags: [ref.tag] });
       return;
     }
     const row = await artifactsRepo.find(this.db, repo, ref.digest);
@@ -156,8 +183,10 @@ export class ManifestService {
     if (parents.length) {
       throw new BerthError('DENIED', `manifest ${ref.digest} is part of index ${parents[0]}; delete the index first`, { parents });
     }
+    const tags = await tagsRepo.namesOf(this.db, row.id);
     await artifactsRepo.delete(this.db, row.id);
     this.cache.forgetArtifact(repo, ref.digest);
+    this.events.emit('artifact.deleted', operator, { projectId: project.id, projectName: project.name, repository: repo, digest: row.digest, mediaType: row.media_type, tags, size: row.size });
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001-registry-core.ts';
 import * as m002 from './002-project-members.ts';
 import * as m003 from './003-robots.ts';
+import * as m004 from './004-artifact-management.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Array<[string, Migration]> = [
   ['001-registry-core', m001],
   ['002-project-members', m002],
   ['003-robots', m003],
+  ['004-artifact-management', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
