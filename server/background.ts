@@ -1,4 +1,5 @@
 import { registerJobMaintenance } from './jobs/job-maintenance.ts';
+import { registerAuditPurge } from './audit/audit-purge.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -7,9 +8,12 @@ import type { Services } from './services.ts';
  */
 export async function registerBackgroundWork(services: Services): Promise<void> {
   await registerJobMaintenance(services.db.knex, services.jobs, services.scheduler, services.config.jobs.retentionDays);
+  services.audit.subscribe(services.events);
+  await registerAuditPurge(services.db.knex, services.jobs, services.scheduler, services.config.audit);
+  services.events.on('artifact.pulled', (e) => services.pullStats.record(e));
 }
 
 /** Writes what batching subscribers still hold (pull statistics, audit entries) before the database closes. */
-export async function flushBackgroundWork(_services: Services): Promise<void> {
-  // Filled in by the subscribers that batch (audit log, pull statistics).
+export async function flushBackgroundWork(services: Services): Promise<void> {
+  await Promise.all([services.audit.flush(), services.pullStats.flush()]);
 }

@@ -23,6 +23,9 @@ import { BufferPool } from './http/send-file.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
+import { AuditRecorder } from './audit/audit-recorder.ts';
+import { AuditService } from './audit/audit.service.ts';
+import { PullStats } from './artifacts/pull-stats.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -46,6 +49,9 @@ export interface Services {
   jobs: JobQueue;
   scheduler: Scheduler;
   secrets: SecretBox;
+  audit: AuditRecorder;
+  auditLog: AuditService;
+  pullStats: PullStats;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -95,5 +101,8 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     jobs,
     scheduler,
     secrets: loadSecretBox(config.dataDir, config.secretKeyFile),
+    audit: new AuditRecorder(db.knex, log, config.audit.pullAggregationMs),
+    auditLog: new AuditService(db.knex, projects, members, access),
+    pullStats: new PullStats(db.knex, log, config.registry.pullStatsFlushMs),
   };
 }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { renderError } from '../http/render-error.ts';
+import { noteRefusal } from '../http/refusals.ts';
 import type { Services } from '../services.ts';
 import { mountUserRoutes } from '../users/users.routes.ts';
 import { mountProjectRoutes } from '../projects/projects.routes.ts';
@@ -8,6 +9,9 @@ import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { mountRobotRoutes } from '../robots/robots.routes.ts';
 import { mountPullSecretRoutes } from '../robots/pull-secret.routes.ts';
 import { apiPrincipal } from './api-access.ts';
+import { mountAuditRoutes } from '../audit/audit.routes.ts';
+import { mountPurgeRoutes } from '../audit/purge.routes.ts';
+import { mountJobRoutes } from '../jobs/jobs.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -45,6 +49,9 @@ export function apiRoutes(services: Services): Middleware[] {
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
   mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
   mountPullSecretRoutes(router, { ...projectDeps, robots: services.robots, externalUrl: services.config.externalUrl });
+  mountAuditRoutes(router, { ...projectDeps, audit: services.auditLog });
+  mountPurgeRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
+  mountJobRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
@@ -52,6 +59,7 @@ export function apiRoutes(services: Services): Middleware[] {
       ctx.state.principal = await apiPrincipal(ctx, services.basic);
       await next();
     } catch (err) {
+      noteRefusal(ctx, err, services.events);
       renderError(ctx, err, 'harbor', services.log);
     }
   };

@@ -95,6 +95,8 @@ export interface BerthConfig {
     readBufferBytes: number;
     /** Size of the in-memory manifest cache (content-addressed, never stale). */
     manifestCacheBytes: number;
+    /** Pull counts and times are summed in memory and written this often (never on the pull path). */
+    pullStatsFlushMs: number;
   };
 }
 
@@ -213,6 +215,7 @@ export const configJsonSchema = {
         uploadSweepMinutes: { type: 'integer', minimum: 1, default: 60 },
         readBufferBytes: { type: 'integer', minimum: 16384, maximum: 16777216, default: 4194304 },
         manifestCacheBytes: { type: 'integer', minimum: 0, default: 67108864 },
+        pullStatsFlushMs: { type: 'integer', minimum: 10, maximum: 3600000, default: 5000 },
       },
     },
   },

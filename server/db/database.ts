@@ -50,12 +50,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw new DatabaseUnavailableError(`cannot open the ${describeTarget(options)}: ${reason(err)}`);
   }
   try {
-    await db.knex.migrate.latest({ migrationSource });
+    await migrate(db.knex);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw new DatabaseUnavailableError(`cannot open the ${describeTarget(options)}: ${reason(err)}`);
   }
   return db;
+}
+
+/**
+ * Brings the schema up to date. Several nodes starting together on one PostgreSQL race for knex's migration lock;
+ * the losers retry until the winner is done (up to two minutes) instead of failing their start.
+ */
+async function migrate(knex: knexFactory.Knex): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await knex.migrate.latest({ migrationSource });
+      return;
+    } catch (err) {
+      // Besides the lock itself, two nodes creating knex's bookkeeping tables at once collide on the catalog.
+      const racing = (err as Error).name === 'MigrationLocked' || ['23505', '42P07'].includes((err as { code?: string }).code ?? '');
+      if (!racing || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250 + Math.random() * 250));
+    }
+  }
 }
 
 /** PGlite reports file errors with Emscripten errno numbers and no text; name the common ones. */

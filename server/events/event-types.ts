@@ -75,6 +75,11 @@ export interface EventMap {
   'config.updated': { keys: string[] };
   /** A job gave up after its last attempt (or failed permanently). */
   'job.dead': { jobId: number; type: string; error: string };
+  /**
+   * A request refused by policy or access control (403, 412): the audit log records who tried what. Emitted by
+   * the API surfaces' error rendering, the one place that sees every refusal.
+   */
+  'request.refused': { method: string; path: string; status: number; code: string; message: string };
 }
 
 export type EventName = keyof EventMap;

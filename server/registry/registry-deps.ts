@@ -11,6 +11,7 @@ import type { BlobService } from './blob.service.ts';
 import type { CatalogService } from './catalog.service.ts';
 import type { ManifestService } from './manifest.service.ts';
 import type { RepositoryName } from './names.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 export interface RegistryDeps {
   config: Readonly<BerthConfig>;
@@ -24,6 +25,7 @@ export interface RegistryDeps {
   catalog: CatalogService;
   /** Read buffers reused across blob downloads. */
   readBuffers: BufferPool;
+  events: EventBus;
 }
 
 /** A /v2 request after authentication and authorization: handlers get everything already checked. */

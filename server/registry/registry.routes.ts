@@ -4,6 +4,7 @@ import type { RepositoryAction } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { authenticate } from '../http/authenticate.ts';
 import { renderError } from '../http/render-error.ts';
+import { noteRefusal } from '../http/refusals.ts';
 import { deleteBlob, getBlob } from './handlers/blobs.ts';
 import { listCatalog, listReferrers, listTags } from './handlers/listings.ts';
 import { deleteManifest, getManifest, putManifest } from './handlers/manifests.ts';
@@ -62,6 +63,7 @@ export function registryRoutes(deps: RegistryDeps): Middleware {
       await dispatch(ctx, principal, deps);
     } catch (err) {
       if (err instanceof BerthError && err.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', challenge(ctx, deps));
+      noteRefusal(ctx, err, deps.events);
       renderError(ctx, err, 'oci', deps.log);
     }
   };
