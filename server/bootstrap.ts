@@ -7,6 +7,7 @@ import { randomPassword } from './users/passwords.ts';
  * printed once.
  */
 export async function bootstrap(services: Services): Promise<{ generatedPassword?: string }> {
+  await services.settings.load();
   const configured = services.config.adminPassword;
   const password = configured || randomPassword();
   const created = await services.users.createIfMissing('admin', password, true, 'System Administrator');

@@ -26,6 +26,7 @@ import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
 import { AuditRecorder } from './audit/audit-recorder.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { PullStats } from './artifacts/pull-stats.ts';
+import { SettingsService } from './settings/settings.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -52,6 +53,7 @@ export interface Services {
   audit: AuditRecorder;
   auditLog: AuditService;
   pullStats: PullStats;
+  settings: SettingsService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -104,5 +106,6 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     audit: new AuditRecorder(db.knex, log, config.audit.pullAggregationMs),
     auditLog: new AuditService(db.knex, projects, members, access),
     pullStats: new PullStats(db.knex, log, config.registry.pullStatsFlushMs),
+    settings: new SettingsService(db.knex, config, events, log),
   };
 }

@@ -12,6 +12,7 @@ import { apiPrincipal } from './api-access.ts';
 import { mountAuditRoutes } from '../audit/audit.routes.ts';
 import { mountPurgeRoutes } from '../audit/purge.routes.ts';
 import { mountJobRoutes } from '../jobs/jobs.routes.ts';
+import { mountSettingsRoutes } from '../settings/settings.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -35,15 +36,33 @@ export function apiRoutes(services: Services): Middleware[] {
     ctx.body = { status, components: [{ name: 'database', status: database }, { name: 'registry', status: 'healthy' }] };
   });
   router.get('/systeminfo', (ctx) => {
-    ctx.body = { harbor_version: version, berth_version: version, auth_mode: 'db_auth', registry_url: ctx.host, self_registration: false };
+    ctx.body = {
+      harbor_version: version,
+      berth_version: version,
+      auth_mode: 'db_auth',
+      registry_url: ctx.host,
+      self_registration: services.settings.get('self_registration'),
+      banner_message: services.settings.get('banner_message'),
+    };
   });
 
-  mountUserRoutes(router, { users: services.users, selfRegistration: services.config.auth.selfRegistration, projects: services.projects, access: services.access });
+  // Run-time settings are read when a request needs them, so a change through /configurations applies at once.
+  const { settings } = services;
+  mountUserRoutes(router, {
+    users: services.users,
+    get selfRegistration() {
+      return settings.get('self_registration');
+    },
+    projects: services.projects,
+    access: services.access,
+  });
   const projectDeps = {
     projects: services.projects,
     members: services.members,
     access: services.access,
-    creationRestriction: services.config.auth.projectCreationRestriction,
+    get creationRestriction() {
+      return settings.get('project_creation_restriction');
+    },
   };
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
@@ -52,6 +71,7 @@ export function apiRoutes(services: Services): Middleware[] {
   mountAuditRoutes(router, { ...projectDeps, audit: services.auditLog });
   mountPurgeRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
   mountJobRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
+  mountSettingsRoutes(router, { settings: services.settings, config: services.config });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -172,6 +172,14 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['delivery_id', 'attempt']);
   });
 
+  // Settings an administrator changes at run time (Harbor's /configurations); the config file gives the defaults.
+  await knex.schema.createTable('settings', (t) => {
+    t.text('key').primary();
+    t.jsonb('value').notNullable();
+    t.text('updated_by').notNullable().defaultTo('');
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+
   // The audit log. No foreign keys: entries outlive the users, projects and robots they name.
   await knex.schema.createTable('audit_logs', (t) => {
     t.bigIncrements('id').primary();
@@ -196,6 +204,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
     'audit_logs',
+    'settings',
     'webhook_attempts',
     'webhook_deliveries',
     'webhook_policies',
