@@ -1,5 +1,6 @@
 import { registerJobMaintenance } from './jobs/job-maintenance.ts';
 import type { Services } from './services.ts';
+import { registerWebhooks } from './webhooks/webhooks.background.ts';
 
 /**
  * Job types, schedules and event subscribers, declared once per process before the workers start. Each domain
@@ -7,6 +8,7 @@ import type { Services } from './services.ts';
  */
 export async function registerBackgroundWork(services: Services): Promise<void> {
   await registerJobMaintenance(services.db.knex, services.jobs, services.scheduler, services.config.jobs.retentionDays);
+  await registerWebhooks(services);
 }
 
 /** Writes what batching subscribers still hold (pull statistics, audit entries) before the database closes. */

@@ -23,6 +23,8 @@ import { BufferPool } from './http/send-file.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
+import { WebhooksService } from './webhooks/webhooks.service.ts';
+import { DeliveriesService } from './webhooks/deliveries.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -46,6 +48,8 @@ export interface Services {
   jobs: JobQueue;
   scheduler: Scheduler;
   secrets: SecretBox;
+  webhooks: WebhooksService;
+  webhookDeliveries: DeliveriesService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -72,6 +76,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     }),
   );
   const access = new AccessPolicy(members);
+  const secrets = loadSecretBox(config.dataDir, config.secretKeyFile);
   const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, () => basic.clear());
   basic.robots = robots;
   return {
@@ -94,6 +99,8 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
     jobs,
     scheduler,
-    secrets: loadSecretBox(config.dataDir, config.secretKeyFile),
+    secrets,
+    webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }),
+    webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
 }

@@ -8,6 +8,7 @@ import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { mountRobotRoutes } from '../robots/robots.routes.ts';
 import { mountPullSecretRoutes } from '../robots/pull-secret.routes.ts';
 import { apiPrincipal } from './api-access.ts';
+import { mountWebhookRoutes } from '../webhooks/webhooks.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -45,6 +46,7 @@ export function apiRoutes(services: Services): Middleware[] {
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
   mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
   mountPullSecretRoutes(router, { ...projectDeps, robots: services.robots, externalUrl: services.config.externalUrl });
+  mountWebhookRoutes(router, { ...projectDeps, webhooks: services.webhooks, deliveries: services.webhookDeliveries });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
