@@ -74,18 +74,21 @@ function filters(req: WebhookPolicyReq['filters']): WebhookFilters {
 }
 
 /**
- * The stored values for a create (`current` undefined) or an update. An update keeps what the body leaves out,
- * so Harbor clients, which know nothing of Berth's additions, do not wipe the filters, secret or retry settings.
+ * The stored values for a create (`current` undefined) or an update. Both need `event_types` and `targets`, as in
+ * Harbor; an update keeps the other fields the body leaves out, so Harbor clients, which know nothing of Berth's
+ * additions, do not wipe the filters, secret or retry settings (nor, unlike Harbor, disable a policy by omitting
+ * `enabled`).
  */
 export function policyValues(req: WebhookPolicyReq, current: WebhookPolicyRow | undefined, secrets: SecretBox, defaults: PolicyDefaults): PolicyValues {
   const name = req.name?.trim() ?? current?.name;
   if (!name) throw bad('name is required');
   if (!noControl.test(name)) throw bad('name cannot contain control characters');
-  const types = req.event_types ?? current?.event_types;
+  // Harbor's create and update both need the event types and targets; the rest may be left out.
+  const types = req.event_types;
   if (!types) throw bad('event_types is required');
-  const targets = req.targets ?? (current ? null : undefined);
-  if (targets === undefined) throw bad('targets is required');
-  if (targets !== null && targets.length === 0) throw bad('targets must hold at least one target');
+  const targets = req.targets;
+  if (!targets) throw bad('targets is required');
+  if (targets.length === 0) throw bad('targets must hold at least one target');
   let secret = current?.secret_encrypted ?? null;
   if (req.secret === null || req.secret === '') secret = null;
   else if (req.secret !== undefined) {
@@ -97,7 +100,7 @@ export function policyValues(req: WebhookPolicyReq, current: WebhookPolicyRow | 
     description: req.description ?? current?.description ?? '',
     enabled: req.enabled ?? current?.enabled ?? true,
     event_types: eventTypes(types),
-    targets: targets === null ? current!.targets : targets.map((t, i) => target(t, i, current?.targets ?? [], secrets)),
+    targets: targets.map((t, i) => target(t, i, current?.targets ?? [], secrets)),
     filters: req.filters === undefined && current ? current.filters : filters(req.filters),
     secret_encrypted: secret,
     timeout_seconds: req.timeout_seconds ?? current?.timeout_seconds ?? defaults.timeoutSeconds,
