@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SecretBox } from '../core/secret-box.ts';
+import type { RetryPolicy } from '../jobs/backoff.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../jobs/job-queue.ts';
 import { deliveriesRepo, type DeliveryRow } from './deliveries.repo.ts';
 import { deliverJobType, targetOf, type DeliverJobPayload } from './deliveries.service.ts';
@@ -77,10 +78,18 @@ async function deliver(deps: DeliveryJobDeps, job: JobContext<DeliverJobPayload>
   return { attempt: attempt.attempt, statusCode: response.statusCode };
 }
 
-/** Declares `webhook.deliver`: exponential backoff (three times longer each time) from the configured first wait. */
+/**
+ * How deliveries retry: exponential backoff, each wait three times the previous one from the configured first
+ * wait (10 s, 30 s, 90 s, 270 s, 810 s by default), capped, with up to 20% jitter; each policy sets its attempts.
+ */
+export function deliveryRetryPolicy(deps: Pick<DeliveryJobDeps, 'retry' | 'defaultMaxAttempts'>): RetryPolicy {
+  return { maxAttempts: deps.defaultMaxAttempts, initialDelayMs: deps.retry.initialDelayMs, factor: 3, maxDelayMs: deps.retry.maxDelayMs, jitter: 0.2 };
+}
+
+/** Declares `webhook.deliver`. */
 export function defineDeliveryJob(jobs: JobQueue, deps: DeliveryJobDeps): void {
   jobs.define<DeliverJobPayload>(deliverJobType, {
-    retry: { maxAttempts: deps.defaultMaxAttempts, initialDelayMs: deps.retry.initialDelayMs, factor: 3, maxDelayMs: deps.retry.maxDelayMs, jitter: 0.2 },
+    retry: deliveryRetryPolicy(deps),
     // Above the longest policy timeout (300 s): the request's own timeout always fires first.
     timeoutMs: 330_000,
     handle: (job) => deliver(deps, job),
