@@ -12,14 +12,16 @@ export interface PayloadFormatter {
   accepts(type: string): boolean;
 }
 
-/** The payload formats of `http` targets, by the name policies use (Harbor's `payload_format`). */
-export const payloadFormats = {
+const formats = {
   Default: { render: formatDefault, accepts: () => true },
   CloudEvents: { render: formatCloudEvents, accepts: () => true },
   Rainbond: { render: formatRainbond, accepts: (type: string) => type === 'PUSH_ARTIFACT' },
-} as const satisfies Record<string, PayloadFormatter>;
+} satisfies Record<string, PayloadFormatter>;
 
-export type PayloadFormatName = keyof typeof payloadFormats;
+export type PayloadFormatName = keyof typeof formats;
+
+/** The payload formats of `http` targets, by the name policies use (Harbor's `payload_format`). */
+export const payloadFormats: Readonly<Record<PayloadFormatName, PayloadFormatter>> = formats;
 
 export const payloadFormatNames = Object.keys(payloadFormats) as PayloadFormatName[];
 
