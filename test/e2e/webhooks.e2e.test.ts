@@ -5,8 +5,6 @@ import { rainbondConsole, type RainbondDecision } from '../helpers/rainbond-cons
 import { jsonOf, startWebhookReceiver, validSignature, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { readDigestFile, requireTools, Sandbox, startupTimeout, umociImage } from './tools.ts';
 
-type Json = Record<string, any>;
-
 const secret = 'e2e-webhook-secret';
 
 /**

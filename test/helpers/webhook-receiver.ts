@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import http, { type IncomingHttpHeaders } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One request a receiver got, exactly as it arrived. */
@@ -30,9 +31,10 @@ export interface WebhookReceiver {
 
 /**
  * A webhook receiver on loopback standing in for a service that cannot run here: it records method, path,
- * headers and body of every request and answers as `respond` says (200 by default).
+ * headers and body of every request and answers as `respond` says (200 by default). With `tls`, it serves https
+ * (its `url` then starts with https://).
  */
-export async function startWebhookReceiver(respond: Responder = () => 200): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(respond: Responder = () => 200, options: { tls?: { key: Buffer; cert: Buffer } } = {}): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const receiver: WebhookReceiver = {
     url: '',
@@ -52,7 +54,7 @@ export async function startWebhookReceiver(respond: Responder = () => 200): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -64,9 +66,10 @@ export async function startWebhookReceiver(respond: Responder = () => 200): Prom
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(body ?? JSON.stringify({ received: true }));
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return receiver;
 }
 

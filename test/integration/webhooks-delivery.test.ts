@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, type ApiCall } from '../helpers/api-client.ts';
 import { databaseKinds } from '../helpers/databases.ts';
@@ -226,6 +227,32 @@ describe.each(databaseKinds)('webhook deliveries on %s', (database) => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, last_status_code: null, last_error: expect.stringContaining('timeout') });
     expect(delivery!.attempt_log[0]).toMatchObject({ status_code: null, succeeded: false, duration_ms: expect.any(Number) });
     expect(delivery!.attempt_log[0].duration_ms).toBeGreaterThanOrEqual(900);
+  });
+
+  it('checks an https receiver\'s certificate unless the target says skip_cert_verify', async () => {
+    const tls = { key: await readFile('test/fixtures/tls/self-signed.key'), cert: await readFile('test/fixtures/tls/self-signed.crt') };
+    const secure = await startWebhookReceiver(() => 200, { tls });
+    try {
+      const strict = await createPolicy('wh', { name: 'tls-strict', event_types: ['PUSH_ARTIFACT'], max_attempts: 1, targets: [{ type: 'http', address: `${secure.url}/strict` }] });
+      const lax = await createPolicy('wh', {
+        name: 'tls-lax',
+        event_types: ['PUSH_ARTIFACT'],
+        max_attempts: 1,
+        targets: [{ type: 'http', address: `${secure.url}/lax`, skip_cert_verify: true }],
+      });
+      await registry.pushImage('wh/tls', 'v1');
+      const [refused] = await settled('wh', strict, 1);
+      const [accepted] = await settled('wh', lax, 1);
+      expect(refused).toMatchObject({ status: 'failed', last_status_code: null, last_error: expect.stringMatching(/certificate/i) });
+      expect(accepted).toMatchObject({ status: 'succeeded', last_status_code: 200 });
+      expect(secure.requests.map((r) => r.path)).toEqual(['/lax']);
+    } finally {
+      await secure.close();
+      for (const name of ['tls-strict', 'tls-lax']) {
+        const [p] = (await (await api('GET', `/projects/wh/webhook/policies?q=name%3D${name}`)).json()) as Json[];
+        await api('DELETE', `/projects/wh/webhook/policies/${p!.id}`);
+      }
+    }
   });
 
   it('sends pulls and deletes to the policies that want them, naming the tag or the digest', async () => {
