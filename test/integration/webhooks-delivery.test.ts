@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveriesRepo } from '../../server/webhooks/deliveries.repo.ts';
 import { apiClient, type ApiCall } from '../helpers/api-client.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { OciTestClient } from '../helpers/oci-client.ts';
@@ -320,5 +321,19 @@ describe.each(databaseKinds)('webhook deliveries on %s', (database) => {
     expect((await api('PUT', `/projects/flt/webhook/policies/${disabled}`, { ...read, enabled: true })).status).toBe(200);
     await registry.pushImage('flt/after', 'v1');
     expect(await settled('flt', disabled, 1)).toHaveLength(1);
+  });
+
+  it('purges finished deliveries past the retention with their attempts, and keeps the rest', async () => {
+    const knex = server.services.db.knex;
+    const finished = (await knex('webhook_deliveries').whereIn('status', ['succeeded', 'failed']).orderBy('id').select('id')).map((r: Json) => Number(r.id));
+    expect(finished.length).toBeGreaterThan(2);
+    const [old, other] = finished as [number, number];
+    await knex('webhook_deliveries').where({ id: old }).update({ updated_at: new Date(Date.now() - 30 * 86_400_000) });
+    // A pending delivery is never purged, however old.
+    await knex('webhook_deliveries').where({ id: other }).update({ status: 'pending', updated_at: new Date(Date.now() - 30 * 86_400_000) });
+    expect(await deliveriesRepo.purgeFinished(knex, new Date(Date.now() - 14 * 86_400_000))).toBe(1);
+    expect(await knex('webhook_deliveries').where({ id: old }).first()).toBeUndefined();
+    expect(await knex('webhook_attempts').where({ delivery_id: old })).toEqual([]);
+    expect(await knex('webhook_deliveries').where({ id: other }).first()).toBeDefined();
   });
 });
