@@ -49,33 +49,39 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookResponse> {
       settled = true;
       resolve({ statusCode, error, durationMs: Math.round(performance.now() - started) });
     };
-    const request = transport.request(
-      url,
-      {
-        method: 'POST',
-        headers: { ...req.headers, 'content-length': String(req.body.length) },
-        signal,
-        agent: false,
-        ...(url.protocol === 'https:' ? { rejectUnauthorized: !req.skipCertVerify } : {}),
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        const kept: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (size < keptResponseBytes) kept.push(chunk.subarray(0, keptResponseBytes - size));
-          size += chunk.length;
-        });
-        res.on('error', (err) => finish(status, describeFailure(err, timeout, req.timeoutMs, req.signal)));
-        // After 'end' this changes nothing; without it, the answer was cut off.
-        res.on('close', () => finish(status, describeFailure(new Error('the response was cut off'), timeout, req.timeoutMs, req.signal)));
-        res.on('end', () => {
-          if (status >= 200 && status < 300) return finish(status, null);
-          const text = Buffer.concat(kept).toString('utf8').replace(/\s+/g, ' ').trim();
-          finish(status, `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
-        });
-      },
-    );
+    let request: http.ClientRequest;
+    try {
+      request = transport.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...req.headers, 'content-length': String(req.body.length) },
+          signal,
+          agent: false,
+          ...(url.protocol === 'https:' ? { rejectUnauthorized: !req.skipCertVerify } : {}),
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const kept: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (size < keptResponseBytes) kept.push(chunk.subarray(0, keptResponseBytes - size));
+            size += chunk.length;
+          });
+          res.on('error', (err) => finish(status, describeFailure(err, timeout, req.timeoutMs, req.signal)));
+          // After 'end' this changes nothing; without it, the answer was cut off.
+          res.on('close', () => finish(status, describeFailure(new Error('the response was cut off'), timeout, req.timeoutMs, req.signal)));
+          res.on('end', () => {
+            if (status >= 200 && status < 300) return finish(status, null);
+            const text = Buffer.concat(kept).toString('utf8').replace(/\s+/g, ' ').trim();
+            finish(status, `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+          });
+        },
+      );
+    } catch (err) {
+      // Refused before anything was sent (an address or header Node cannot send).
+      return finish(null, describeFailure(err, timeout, req.timeoutMs, req.signal));
+    }
     request.on('error', (err) => finish(null, describeFailure(err, timeout, req.timeoutMs, req.signal)));
     request.end(req.body);
   });
