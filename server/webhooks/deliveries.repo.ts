@@ -160,13 +160,17 @@ export const deliveriesRepo = {
       .update({ status: 'failed', last_error: db.raw('coalesce(last_error, ?)', [error.slice(0, 4000)]), updated_at: db.fn.now() });
   },
 
-  /** Per policy and event type, when a delivery was last created (Harbor's last trigger time). */
-  async lastTriggers(db: Queryable, policyIds: number[]): Promise<Array<{ policy_id: number; event_type: string; last: Date }>> {
-    if (policyIds.length === 0) return [];
-    return db('webhook_deliveries')
-      .whereIn('policy_id', policyIds)
-      .groupBy('policy_id', 'event_type')
-      .select<Array<{ policy_id: number; event_type: string; last: Date }>>('policy_id', 'event_type', db.raw('max(created_at) as last'));
+  /** When a delivery was last created for each policy and event type given (Harbor's last trigger time). */
+  async lastTriggers(db: Queryable, pairs: Array<{ policy_id: number; event_type: string }>): Promise<Array<{ policy_id: number; event_type: string; last: Date | null }>> {
+    if (pairs.length === 0) return [];
+    // One index lookup per pair (policy_id, event_type, created_at), however many deliveries each has.
+    const result = await db.raw(
+      `select p.policy_id, p.event_type,
+              (select max(d.created_at) from webhook_deliveries d where d.policy_id = p.policy_id and d.event_type = p.event_type) as last
+       from jsonb_to_recordset(?::jsonb) as p(policy_id int, event_type text)`,
+      [JSON.stringify(pairs)],
+    );
+    return result.rows as Array<{ policy_id: number; event_type: string; last: Date | null }>;
   },
 
   /** Deletes finished deliveries (and their attempts) older than the cutoff, in bounded batches. */

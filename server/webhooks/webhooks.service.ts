@@ -94,7 +94,8 @@ export class WebhooksService {
   /** Harbor's last-trigger view: each policy's event types with the time a delivery was last created for them. */
   async lastTriggers(projectId: number): Promise<LastTrigger[]> {
     const policies = await webhookPoliciesRepo.allOf(this.db, projectId);
-    const last = new Map((await deliveriesRepo.lastTriggers(this.db, policies.map((p) => p.id))).map((r) => [`${r.policy_id}:${r.event_type}`, r.last]));
+    const pairs = policies.flatMap((p) => p.event_types.map((event_type) => ({ policy_id: p.id, event_type })));
+    const last = new Map((await deliveriesRepo.lastTriggers(this.db, pairs)).map((r) => [`${r.policy_id}:${r.event_type}`, r.last]));
     return policies.flatMap((policy) => policy.event_types.map((eventType) => ({ policy, eventType, last: last.get(`${policy.id}:${eventType}`) ?? null })));
   }
 
