@@ -1,6 +1,7 @@
 import { registerJobMaintenance } from './jobs/job-maintenance.ts';
 import { registerAuditPurge } from './audit/audit-purge.ts';
 import type { Services } from './services.ts';
+import { registerWebhooks } from './webhooks/webhooks.background.ts';
 
 /**
  * Job types, schedules and event subscribers, declared once per process before the workers start. Each domain
@@ -11,6 +12,7 @@ export async function registerBackgroundWork(services: Services): Promise<void> 
   services.audit.subscribe(services.events);
   await registerAuditPurge(services.db.knex, services.jobs, services.scheduler, services.config.audit);
   services.events.on('artifact.pulled', (e) => services.pullStats.record(e));
+  await registerWebhooks(services);
 }
 
 /** Writes what batching subscribers still hold (pull statistics, audit entries) before the database closes. */

@@ -27,6 +27,8 @@ import { AuditRecorder } from './audit/audit-recorder.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { PullStats } from './artifacts/pull-stats.ts';
 import { SettingsService } from './settings/settings.service.ts';
+import { WebhooksService } from './webhooks/webhooks.service.ts';
+import { DeliveriesService } from './webhooks/deliveries.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -54,6 +56,8 @@ export interface Services {
   auditLog: AuditService;
   pullStats: PullStats;
   settings: SettingsService;
+  webhooks: WebhooksService;
+  webhookDeliveries: DeliveriesService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -80,6 +84,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     }),
   );
   const access = new AccessPolicy(members);
+  const secrets = loadSecretBox(config.dataDir, config.secretKeyFile);
   const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, () => basic.clear());
   basic.robots = robots;
   return {
@@ -102,10 +107,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
     jobs,
     scheduler,
-    secrets: loadSecretBox(config.dataDir, config.secretKeyFile),
     audit: new AuditRecorder(db.knex, log, config.audit.pullAggregationMs),
     auditLog: new AuditService(db.knex, projects, members, access),
     pullStats: new PullStats(db.knex, log, config.registry.pullStatsFlushMs),
     settings: new SettingsService(db.knex, config, events, log),
+    secrets,
+    webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }),
+    webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
 }

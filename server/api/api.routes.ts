@@ -13,6 +13,7 @@ import { mountAuditRoutes } from '../audit/audit.routes.ts';
 import { mountPurgeRoutes } from '../audit/purge.routes.ts';
 import { mountJobRoutes } from '../jobs/jobs.routes.ts';
 import { mountSettingsRoutes } from '../settings/settings.routes.ts';
+import { mountWebhookRoutes } from '../webhooks/webhooks.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -72,6 +73,7 @@ export function apiRoutes(services: Services): Middleware[] {
   mountPurgeRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
   mountJobRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
   mountSettingsRoutes(router, { settings: services.settings, config: services.config });
+  mountWebhookRoutes(router, { ...projectDeps, webhooks: services.webhooks, deliveries: services.webhookDeliveries });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -83,6 +83,10 @@ export interface BerthConfig {
     defaultTimeoutSeconds: number;
     /** Attempts per delivery of a policy that does not set its own (the first included). */
     defaultMaxAttempts: number;
+    /** Wait before the second attempt of a delivery; each further wait is three times the previous one. */
+    retryInitialDelayMs: number;
+    /** Longest wait between two attempts. */
+    retryMaxDelayMs: number;
   };
   registry: {
     /** Manifests larger than this are refused (the spec suggests at least 4 MiB). */
@@ -203,6 +207,8 @@ export const configJsonSchema = {
       properties: {
         defaultTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
         defaultMaxAttempts: { type: 'integer', minimum: 1, maximum: 50, default: 6 },
+        retryInitialDelayMs: { type: 'integer', minimum: 10, maximum: 3600000, default: 10000 },
+        retryMaxDelayMs: { type: 'integer', minimum: 10, maximum: 86400000, default: 1800000 },
       },
     },
     registry: {

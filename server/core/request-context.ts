@@ -5,6 +5,8 @@ export interface RequestContext {
   requestId: string;
   /** The client's address as the socket saw it (no proxy headers are trusted). */
   address: string;
+  /** The Host the client addressed (host[:port]), when it is a plausible one: webhooks name the registry by it. */
+  host?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

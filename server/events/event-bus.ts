@@ -31,6 +31,7 @@ export class EventBus {
       name,
       operator,
       ...(context ? { address: context.address, requestId: context.requestId } : {}),
+      ...(context?.host ? { host: context.host } : {}),
       occurredAt: new Date(),
       data,
     };

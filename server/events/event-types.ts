@@ -93,6 +93,8 @@ export interface DomainEvent<N extends EventName = EventName> {
   /** The client's address, when a request caused it. */
   address?: string;
   requestId?: string;
+  /** The Host the request addressed (registry host for webhook payloads when no external URL is set). */
+  host?: string;
   occurredAt: Date;
   data: EventMap[N];
 }

@@ -3,6 +3,8 @@ import { newRequestId } from '../core/ids.ts';
 import { requestContext } from '../core/request-context.ts';
 
 const acceptable = /^[A-Za-z0-9._-]{1,64}$/;
+// host[:port] or [v6]:port; anything else a client sends as Host is not passed on.
+const plausibleHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 /**
  * Echoes a sane incoming X-Request-Id (Harbor does) or makes one; logs and 5xx messages carry it. The rest of
@@ -13,5 +15,6 @@ export const requestId: Middleware = async (ctx, next) => {
   const id = incoming && acceptable.test(incoming) ? incoming : newRequestId();
   ctx.state.requestId = id;
   ctx.set('X-Request-Id', id);
-  await requestContext.run({ requestId: id, address: ctx.ip }, next);
+  const host = plausibleHost.test(ctx.host) ? ctx.host : undefined;
+  await requestContext.run({ requestId: id, address: ctx.ip, ...(host ? { host } : {}) }, next);
 };

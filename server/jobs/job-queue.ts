@@ -84,7 +84,7 @@ export class JobQueue {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
-  private ticking = false;
+  private ticking: Promise<void> | undefined;
   private tickAgain = false;
   private lastReclaim = 0;
 
@@ -144,6 +144,8 @@ export class JobQueue {
     this.stopping = true;
     clearTimeout(this.pollTimer);
     clearInterval(this.heartbeatTimer);
+    // A poll under way may still claim jobs: let it finish, so what it claimed is run or handed back below.
+    await this.ticking;
     if (this.running.size) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -179,13 +181,12 @@ export class JobQueue {
     this.pollTimer.unref();
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
-      return;
+      return this.ticking;
     }
-    this.ticking = true;
-    try {
+    const poll = (async () => {
       do {
         this.tickAgain = false;
         if (this.stopping) return;
@@ -193,12 +194,15 @@ export class JobQueue {
         const claimed = await this.claim();
         for (const job of claimed) this.run(job);
       } while (this.tickAgain && !this.stopping);
-    } catch (err) {
-      this.log.warn({ err }, 'job queue poll failed');
-    } finally {
-      this.ticking = false;
-      this.schedulePoll();
-    }
+    })()
+      .catch((err: unknown) => this.log.warn({ err }, 'job queue poll failed'))
+      .finally(() => {
+        // `finally` runs after this assignment, even when the poll returned at once.
+        if (this.ticking === poll) this.ticking = undefined;
+        this.schedulePoll();
+      });
+    this.ticking = poll;
+    return poll;
   }
 
   /** Claims as many due jobs as there is room for, honouring each type's own concurrency limit. */

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, apiErrorCode, basic, type ApiCall } from '../helpers/api-client.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
 import { SettingsService } from '../../server/settings/settings.service.ts';
+import { OciTestClient } from '../helpers/oci-client.ts';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 describe('run-time settings (/api/v2.0/configurations)', () => {
   let server: TestServer;
@@ -43,6 +45,30 @@ describe('run-time settings (/api/v2.0/configurations)', () => {
     const log = (await (await api('GET', '/audit-logs?q=resource_type=configuration')).json()) as Array<{ username: string; operation: string; resource: string }>;
     expect(log[0]).toMatchObject({ username: 'admin', operation: 'update', resource: 'project_creation_restriction,self_registration' });
     expect((await api('PUT', '/configurations', { project_creation_restriction: 'everyone', self_registration: false })).status).toBe(200);
+  });
+
+  it('turns every webhook off and on again with notification_enable', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const policy = await api('POST', '/projects/library/webhook/policies', {
+        name: 'all-pushes',
+        enabled: true,
+        event_types: ['PUSH_ARTIFACT'],
+        targets: [{ type: 'http', address: `${receiver.url}/hook` }],
+      }, undefined, { 'X-Is-Resource-Name': 'true' });
+      expect(policy.status, await policy.clone().text()).toBe(201);
+      const client = new OciTestClient(server.url, server.adminAuth);
+      expect((await api('PUT', '/configurations', { notification_enable: false })).status).toBe(200);
+      await client.pushImage('library/quiet', 'v1');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.requests).toHaveLength(0);
+      expect((await api('PUT', '/configurations', { notification_enable: true })).status).toBe(200);
+      await client.pushImage('library/loud', 'v1');
+      const [got] = await receiver.waitFor(1);
+      expect(JSON.parse(got!.body.toString()).event_data.repository.repo_full_name).toBe('library/loud');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('refuses unknown, fixed and invalid settings, and anyone but an administrator', async () => {
