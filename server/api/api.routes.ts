@@ -8,6 +8,11 @@ import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { mountRobotRoutes } from '../robots/robots.routes.ts';
 import { mountPullSecretRoutes } from '../robots/pull-secret.routes.ts';
 import { apiPrincipal } from './api-access.ts';
+import { mountRepositoryRoutes } from '../artifacts/repositories.routes.ts';
+import { mountArtifactRoutes } from '../artifacts/artifacts.routes.ts';
+import { mountArtifactPartRoutes } from '../artifacts/artifact-parts.routes.ts';
+import { mountLabelRoutes } from '../labels/labels.routes.ts';
+import { mountSearchRoutes } from '../search/search.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -45,6 +50,12 @@ export function apiRoutes(services: Services): Middleware[] {
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
   mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
   mountPullSecretRoutes(router, { ...projectDeps, robots: services.robots, externalUrl: services.config.externalUrl });
+  const artifactDeps = { ...projectDeps, repositories: services.repositories, artifacts: services.artifacts, labels: services.labels, copies: services.copies };
+  mountRepositoryRoutes(router, artifactDeps);
+  mountArtifactRoutes(router, artifactDeps);
+  mountArtifactPartRoutes(router, artifactDeps);
+  mountLabelRoutes(router, { labels: services.labels, projects: services.projects, access: services.access });
+  mountSearchRoutes(router, { search: services.search, members: services.members });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
