@@ -35,11 +35,15 @@ export const artifactColumnExpressions: Record<string, string> = {
   type: typeSql('a'),
 };
 
+/** Harbor's size: an index counts its own bytes and its children's sizes (the presenter adds them the same way). */
+const sizeSql = `(a.size + coalesce((select sum(ch.size) from artifact_children c
+    join artifacts ch on ch.repository_id = a.repository_id and ch.digest = c.child_digest where c.parent_id = a.id), 0))`;
+
 export const artifactSortColumns = {
   push_time: 'a.push_time',
   pull_time: 'a.pull_time',
   pull_count: 'a.pull_count',
-  size: 'a.size',
+  size: sizeSql,
   digest: 'a.digest',
   id: 'a.id',
   repository_name: 'r.name',
@@ -84,8 +88,12 @@ function filtered(db: Queryable, f: ArtifactFilter): Knex.QueryBuilder {
   }
   for (const t of f.columns) whereTerm(q, artifactColumnExpressions[t.key]!, t);
   if (f.latest) {
-    const expression = (f.latest.key === 'media_type' ? mediaTypeSql : artifactTypeSql)('l');
-    q.whereRaw(`a.push_time = (select max(l.push_time) from artifacts l where l.repository_id = a.repository_id and ${expression} = ?)`, [f.latest.value]);
+    // Of what the list would show (the media or artifact type term is among the columns), each repository's newest.
+    const newest = filtered(db, { ...f, latest: undefined })
+      .distinctOn('a.repository_id')
+      .select('a.id')
+      .orderBy([{ column: 'a.repository_id' }, { column: 'a.push_time', order: 'desc' }, { column: 'a.id', order: 'desc' }]);
+    q.whereIn('a.id', newest);
   }
   return q;
 }
