@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { BerthError } from '../core/errors.ts';
 import { renderError } from '../http/render-error.ts';
 import type { Services } from '../services.ts';
 import { mountUserRoutes } from '../users/users.routes.ts';
@@ -66,5 +67,7 @@ export function apiRoutes(services: Services): Middleware[] {
       renderError(ctx, err, 'harbor', services.log);
     }
   };
-  return [guard, router.routes() as Middleware, router.allowedMethods({ throw: true }) as Middleware];
+  // A method a route lacks is a 405 in Harbor's envelope (http-errors' 405/501 would render as 400/500).
+  const notAllowed = () => new BerthError('METHOD_NOT_ALLOWED', `method not allowed on this resource`);
+  return [guard, router.routes() as Middleware, router.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed }) as Middleware];
 }
