@@ -6,7 +6,7 @@ import type { MembersService } from '../projects/members.service.ts';
 import type { ProjectView } from '../projects/projects.repo.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { RepositoryName } from '../registry/names.ts';
-import { requireProjectPermission } from './api-access.ts';
+import { requireProjectPermission } from './route-access.ts';
 import type { ArtifactViewRow } from './artifact-views.repo.ts';
 import type { ArtifactsService } from './artifacts.service.ts';
 import type { CopyService } from './copy.service.ts';

@@ -2,13 +2,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
-import { requireAuthenticated } from './api-access.ts';
+import { requireAuthenticated, requireProjectPermission } from './route-access.ts';
 import { readArtifactOptions, readArtifactQuery } from './artifact-query.ts';
 import { artifactOf, repositoryOf, repositoryTarget, type ArtifactRouteDeps } from './artifact-routes-deps.ts';
 import type { ArtifactFilter } from './artifact-views.repo.ts';
 import { presentArtifact, repositoryPath } from './artifacts.presenter.ts';
 import { copySourceParam } from './path-params.ts';
-import { requireProjectPermission } from './api-access.ts';
 
 const base = '/projects/:project_name/repositories/:repository_name/artifacts';
 const operator = (ctx: Context): string => operatorOf(ctx.state.principal as Principal);

@@ -18,6 +18,7 @@ const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');
 export function parseHarborQuery(q: unknown, allowed: readonly string[]): QueryTerm[] {
   if (q === undefined || q === '') return [];
   if (typeof q !== 'string' || q.length > 1024) throw new BerthError('BAD_REQUEST', 'q must be given once and be at most 1024 characters');
+  if (q.includes('\u0000')) throw new BerthError('BAD_REQUEST', 'q must not contain NUL characters');
   const terms: QueryTerm[] = [];
   // Split on commas outside brackets, braces and parentheses.
   const parts = q.match(/(?:[^,{[(]|\{[^}]*\}|\[[^\]]*\]|\([^)]*\))+/g) ?? [];

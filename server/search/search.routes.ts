@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { BerthError } from '../core/errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { requireAuthenticated } from '../artifacts/api-access.ts';
+import { requireAuthenticated } from '../artifacts/route-access.ts';
 import type { MembersService } from '../projects/members.service.ts';
 import { presentProject } from '../projects/projects.presenter.ts';
 import type { SearchService } from './search.service.ts';
@@ -11,7 +11,7 @@ export function mountSearchRoutes(router: Router, deps: { search: SearchService;
   router.get('/search', async (ctx) => {
     const q = ctx.query.q;
     if (typeof q !== 'string') throw new BerthError('BAD_REQUEST', 'q is required (once): the text to look for in project and repository names');
-    if (q.length > 255) throw new BerthError('BAD_REQUEST', 'q is at most 255 characters');
+    if (q.length > 255 || q.includes('\u0000')) throw new BerthError('BAD_REQUEST', 'q is at most 255 characters, without NUL characters');
     const principal = ctx.state.principal as Principal;
     const result = await deps.search.search(principal, q);
     const roleOf = async (projectId: number) => (principal.kind === 'user' ? deps.members.roleOf(projectId, principal.id) : null);

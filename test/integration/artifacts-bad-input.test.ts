@@ -167,6 +167,19 @@ const rows: Row[] = [
   { name: 'search: SQL wildcards are plain text', method: 'GET', path: '/api/v2.0/search?q=%25_%5C', status: 200 },
   { name: 'statistics: a Bearer token is not a login here', method: 'GET', path: '/api/v2.0/statistics', status: 401, code: 'UNAUTHORIZED' },
 
+  // NUL bytes, which PostgreSQL text cannot hold.
+  { name: 'NUL: in the project name', method: 'GET', path: '/api/v2.0/projects/%00/repositories', status: 404, code: 'NOT_FOUND' },
+  { name: 'NUL: in the project of a project-wide artifact list', method: 'GET', path: '/api/v2.0/projects/a%00b/artifacts', status: 404, code: 'NOT_FOUND' },
+  { name: 'NUL: in the project of a copy source', method: 'POST', path: '/api/v2.0/projects/library/repositories/dst/artifacts?from=a%00/src:v1', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in a q value', method: 'GET', path: '/api/v2.0/repositories?q=name%3D~a%00', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in an artifact q value', method: 'GET', path: `${art}?q=digest%3D%00`, status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in the search text', method: 'GET', path: '/api/v2.0/search?q=%00', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in a label name filter', method: 'GET', path: '/api/v2.0/labels?name=%00', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in a repository description', method: 'PUT', path: repo, body: '{"description":"a\\u0000b"}', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in a label description', method: 'POST', path: '/api/v2.0/labels', body: '{"name":"bad12","scope":"g","description":"a\\u0000b"}', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: in a JSON key', method: 'POST', path: `${art}/v1/tags`, body: '{"na\\u0000me":"x"}', status: 400, code: 'BAD_REQUEST' },
+  { name: 'NUL: a raw control character in a JSON string', method: 'PUT', path: repo, body: '{"description":"a\u0000b"}', status: 400, code: 'BAD_REQUEST' },
+
   // Methods the routes do not have.
   { name: 'PATCH on an artifact', method: 'PATCH', path: `${art}/v1`, body: '{}', status: 405, code: 'METHOD_NOT_ALLOWED' },
   { name: 'PUT on the repository list', method: 'PUT', path: '/api/v2.0/repositories', body: '{}', status: 405, code: 'METHOD_NOT_ALLOWED' },
