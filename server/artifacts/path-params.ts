@@ -33,7 +33,8 @@ export function copySourceParam(ctx: Context): { repository: RepositoryName; ref
   let name: string;
   let reference: Reference;
   if (at >= 0) {
-    name = from.slice(0, at);
+    // `<repository>:<tag>@<digest>` names the digest; the tag is only a reminder (Harbor reads it so too).
+    name = from.slice(0, at).replace(/:[^/]*$/, '');
     const digest = from.slice(at + 1);
     if (!parseDigest(digest)) throw new BerthError('BAD_REQUEST', `invalid digest in from: "${digest.slice(0, 200)}"`);
     reference = { kind: 'digest', digest };

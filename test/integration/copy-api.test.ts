@@ -90,6 +90,13 @@ describe.each(databaseKinds)('server-side copy on %s', (database) => {
     expect(order[2]).toBe(index.digest);
   });
 
+  it('reads from=<repo>:<tag>@<digest> by its digest', async () => {
+    const res = await api('POST', `/projects/target/repositories/pinned/artifacts?from=library/src:whatever@${image.digest}`);
+    expect(res.status).toBe(201);
+    expect((await manifest('target/pinned', image.digest)).status).toBe(200);
+    expect(((await (await oci.request('GET', '/v2/target/pinned/tags/list')).json()) as { tags: string[] }).tags).toEqual([]);
+  });
+
   it('copying again is harmless, and into the same repository', async () => {
     expect((await api('POST', '/projects/target/repositories/team%252Fcopy/artifacts?from=library/src:v1')).status).toBe(201);
     expect((await api('POST', '/projects/library/repositories/src/artifacts?from=library/src:v1')).status).toBe(201);
