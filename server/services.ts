@@ -29,6 +29,12 @@ import { PullStats } from './artifacts/pull-stats.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { DeliveriesService } from './webhooks/deliveries.service.ts';
+import { ArtifactConfigReader } from './artifacts/artifact-config.ts';
+import { ArtifactsService } from './artifacts/artifacts.service.ts';
+import { CopyService } from './artifacts/copy.service.ts';
+import { RepositoriesService } from './artifacts/repositories.service.ts';
+import { LabelsService } from './labels/labels.service.ts';
+import { SearchService } from './search/search.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -58,6 +64,11 @@ export interface Services {
   settings: SettingsService;
   webhooks: WebhooksService;
   webhookDeliveries: DeliveriesService;
+  labels: LabelsService;
+  artifacts: ArtifactsService;
+  repositories: RepositoriesService;
+  copies: CopyService;
+  search: SearchService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -87,7 +98,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const secrets = loadSecretBox(config.dataDir, config.secretKeyFile);
   const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, () => basic.clear());
   basic.robots = robots;
-  return {
+  const core = {
     config,
     robots,
     log,
@@ -114,5 +125,21 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     secrets,
     webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
+  };
+  return { ...core, ...artifactServices(core, db, blobStore) };
+}
+
+/** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */
+function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access'>, db: Database, blobStore: BlobStore) {
+  const labels = new LabelsService(db.knex, core.events);
+  // No scanner and no immutability engine are wired yet: see the seams (ArtifactSeams) in artifacts.service.ts.
+  const artifacts = new ArtifactsService(db.knex, core.manifests, labels, new ArtifactConfigReader(blobStore));
+  const repositories = new RepositoriesService(db.knex, artifacts, core.events);
+  return {
+    labels,
+    artifacts,
+    repositories,
+    copies: new CopyService(db.knex, core.manifests, core.blobs),
+    search: new SearchService(db.knex, core.projects, repositories, core.access),
   };
 }

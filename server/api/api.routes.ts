@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { BerthError } from '../core/errors.ts';
 import { renderError } from '../http/render-error.ts';
 import { noteRefusal } from '../http/refusals.ts';
 import type { Services } from '../services.ts';
@@ -14,6 +15,11 @@ import { mountPurgeRoutes } from '../audit/purge.routes.ts';
 import { mountJobRoutes } from '../jobs/jobs.routes.ts';
 import { mountSettingsRoutes } from '../settings/settings.routes.ts';
 import { mountWebhookRoutes } from '../webhooks/webhooks.routes.ts';
+import { mountRepositoryRoutes } from '../artifacts/repositories.routes.ts';
+import { mountArtifactRoutes } from '../artifacts/artifacts.routes.ts';
+import { mountArtifactPartRoutes } from '../artifacts/artifact-parts.routes.ts';
+import { mountLabelRoutes } from '../labels/labels.routes.ts';
+import { mountSearchRoutes } from '../search/search.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -74,6 +80,12 @@ export function apiRoutes(services: Services): Middleware[] {
   mountJobRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
   mountSettingsRoutes(router, { settings: services.settings, config: services.config });
   mountWebhookRoutes(router, { ...projectDeps, webhooks: services.webhooks, deliveries: services.webhookDeliveries });
+  const artifactDeps = { ...projectDeps, repositories: services.repositories, artifacts: services.artifacts, labels: services.labels, copies: services.copies };
+  mountRepositoryRoutes(router, artifactDeps);
+  mountArtifactRoutes(router, artifactDeps);
+  mountArtifactPartRoutes(router, artifactDeps);
+  mountLabelRoutes(router, { labels: services.labels, projects: services.projects, access: services.access });
+  mountSearchRoutes(router, { search: services.search, members: services.members });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
@@ -85,5 +97,7 @@ export function apiRoutes(services: Services): Middleware[] {
       renderError(ctx, err, 'harbor', services.log);
     }
   };
-  return [guard, router.routes() as Middleware, router.allowedMethods({ throw: true }) as Middleware];
+  // A method a route lacks is a 405 in Harbor's envelope (http-errors' 405/501 would render as 400/500).
+  const notAllowed = () => new BerthError('METHOD_NOT_ALLOWED', `method not allowed on this resource`);
+  return [guard, router.routes() as Middleware, router.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed }) as Middleware];
 }

@@ -17,6 +17,12 @@ export const tagsRepo = {
       .merge({ artifact_id: artifactId, push_time: db.fn.now() });
   },
 
+  /** Creates `name` on the artifact; false when the repository has a tag of that name already (it is left alone). */
+  async insertIfAbsent(db: Queryable, repositoryId: number, name: string, artifactId: number): Promise<boolean> {
+    const rows = await db('tags').insert({ repository_id: repositoryId, name, artifact_id: artifactId }).onConflict(['repository_id', 'name']).ignore().returning('id');
+    return rows.length > 0;
+  },
+
   async resolve(db: Queryable, repositoryName: string, tag: string): Promise<TaggedArtifact | undefined> {
     return db('tags as t')
       .join('repositories as r', 'r.id', 't.repository_id')

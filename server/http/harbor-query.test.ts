@@ -11,6 +11,14 @@ describe('Harbor q= and sort parsing', () => {
     ]);
   });
 
+  it('reads all-of lists, separated by spaces or commas inside the parentheses', () => {
+    expect(parseHarborQuery('labels=(1 2),name=x', ['labels', 'name'])).toEqual([
+      { key: 'labels', op: 'all', values: ['1', '2'] },
+      { key: 'name', op: 'exact', value: 'x' },
+    ]);
+    expect(parseHarborQuery('labels=(3,4)', ['labels'])).toEqual([{ key: 'labels', op: 'all', values: ['3', '4'] }]);
+  });
+
   it('refuses unknown keys and unreadable terms', () => {
     expect(() => parseHarborQuery('secret=1', ['name'])).toThrow(/unknown query key "secret"/);
     expect(() => parseHarborQuery('justtext', ['name'])).toThrow(/cannot read/);

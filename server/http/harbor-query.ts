@@ -6,20 +6,22 @@ export type QueryTerm =
   | { key: string; op: 'exact'; value: string }
   | { key: string; op: 'fuzzy'; value: string }
   | { key: string; op: 'range'; min?: string; max?: string }
-  | { key: string; op: 'any'; values: string[] };
+  | { key: string; op: 'any'; values: string[] }
+  | { key: string; op: 'all'; values: string[] };
 
 const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');
 
 /**
- * Parses `q=k=v,k=~v,k=[min~max],k={a b c}` (exact, fuzzy, range, any-of). Keys outside `allowed` are refused
+ * Parses `q=k=v,k=~v,k=[min~max],k={a b c},k=(a b c)` (exact, fuzzy, range, any-of, all-of). Keys outside `allowed` are refused
  * with a 400, so a typo never silently widens a result.
  */
 export function parseHarborQuery(q: unknown, allowed: readonly string[]): QueryTerm[] {
   if (q === undefined || q === '') return [];
   if (typeof q !== 'string' || q.length > 1024) throw new BerthError('BAD_REQUEST', 'q must be given once and be at most 1024 characters');
+  if (q.includes('\u0000')) throw new BerthError('BAD_REQUEST', 'q must not contain NUL characters');
   const terms: QueryTerm[] = [];
-  // Split on commas outside brackets and braces.
-  const parts = q.match(/(?:[^,{[]|\{[^}]*\}|\[[^\]]*\])+/g) ?? [];
+  // Split on commas outside brackets, braces and parentheses.
+  const parts = q.match(/(?:[^,{[(]|\{[^}]*\}|\[[^\]]*\]|\([^)]*\))+/g) ?? [];
   for (const part of parts) {
     const m = /^\s*([a-z_]+)=(~?)(.*)$/s.exec(part);
     if (!m) throw new BerthError('BAD_REQUEST', `cannot read the query term "${part.slice(0, 100)}"`);
@@ -32,6 +34,8 @@ export function parseHarborQuery(q: unknown, allowed: readonly string[]): QueryT
       terms.push({ key, op: 'range', min: min || undefined, max: max || undefined });
     } else if (value.startsWith('{') && value.endsWith('}')) {
       terms.push({ key, op: 'any', values: value.slice(1, -1).split(/\s+/).filter(Boolean).map(unquote) });
+    } else if (value.startsWith('(') && value.endsWith(')')) {
+      terms.push({ key, op: 'all', values: value.slice(1, -1).split(/[\s,]+/).filter(Boolean).map(unquote) });
     } else terms.push({ key, op: 'exact', value: unquote(value) });
   }
   return terms;
@@ -44,6 +48,8 @@ export function applyHarborQuery(qb: Knex.QueryBuilder, terms: QueryTerm[], colu
     if (t.op === 'exact') qb.where(column, t.value);
     else if (t.op === 'fuzzy') qb.whereILike(column, `%${t.value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
     else if (t.op === 'any') qb.whereIn(column, t.values);
+    // A single column holds one value, so it matches all of several values only when they are the same.
+    else if (t.op === 'all') for (const v of t.values) qb.where(column, v);
     else {
       if (t.min !== undefined) qb.where(column, '>=', t.min);
       if (t.max !== undefined) qb.where(column, '<=', t.max);

@@ -16,7 +16,6 @@ export function toBerthError(err: unknown): BerthError {
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     if (e.status === 413) return new BerthError('TOO_LARGE', e.message);
     if (e.status === 401) return new BerthError('UNAUTHORIZED', e.message);
-    if (e.status === 405) return new BerthError('METHOD_NOT_ALLOWED', 'method not allowed on this resource');
     return new BerthError('BAD_REQUEST', e.expose ? e.message : undefined);
   }
   return new BerthError('INTERNAL');

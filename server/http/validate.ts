@@ -17,6 +17,14 @@ function describe(err: ErrorObject): string {
   return `"${at}" ${err.message ?? 'is invalid'}`;
 }
 
+/** Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot store one). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  return false;
+}
+
 /** Reads a JSON body (at most 1 MiB) and validates it; malformed or invalid input is a 400 naming the field. */
 export async function parseBody<T>(ctx: Context, validate: ValidateFunction<T>): Promise<T> {
   const raw = await readLimitedBody(ctx.req, 1024 * 1024);
@@ -27,5 +35,6 @@ export async function parseBody<T>(ctx: Context, validate: ValidateFunction<T>):
     throw new BerthError('BAD_REQUEST', 'the request body is not valid JSON');
   }
   if (!validate(data)) throw new BerthError('BAD_REQUEST', `invalid request body: ${describe(validate.errors![0]!)}`);
+  if (hasNul(data)) throw new BerthError('BAD_REQUEST', 'invalid request body: text must not contain NUL characters');
   return data;
 }

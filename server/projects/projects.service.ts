@@ -51,6 +51,8 @@ export class ProjectsService {
 
   /** A project by id, or by name when `byName`; NOT_FOUND otherwise. */
   async view(idOrName: string, byName: boolean): Promise<ProjectView> {
+    // No project has such a name, and PostgreSQL could not even compare it (NUL).
+    if (idOrName.length > 255 || idOrName.includes('\u0000')) throw new BerthError('NOT_FOUND', 'project not found');
     const where = !byName && /^\d{1,9}$/.test(idOrName) ? { id: Number(idOrName) } : { name: idOrName };
     const view = await projectsRepo.view(this.db, where);
     if (!view) throw new BerthError('NOT_FOUND', `project ${idOrName} not found`);

@@ -8,12 +8,18 @@ import { blobsRepo } from '../blobs/blobs.repo.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { isForeignLayer } from './media-types.ts';
 import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
-import type { Reference } from './names.ts';
+import { requireTag, type Reference } from './names.ts';
 import { maxCachedTags, RegistryCache, type CachedArtifact } from './registry-cache.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
 export interface StoredManifest extends CachedArtifact {
   body: Buffer;
+}
+
+/** How a manifest came to be recorded, when not by a client's push. */
+export interface PutOptions {
+  /** A server-side copy from this artifact: `artifact.copied` is emitted instead of `artifact.pushed`. */
+  copiedFrom?: { repository: string; digest: string };
 }
 
 export interface PushedManifest {
@@ -84,7 +90,7 @@ export class ManifestService {
     return row.digest;
   }
 
-  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined, operator: string): Promise<PushedManifest> {
+  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined, operator: string, options: PutOptions = {}): Promise<PushedManifest> {
     const manifest = parseManifest(body, contentType);
     const algorithm = ref.kind === 'digest' ? parseDigest(ref.digest)!.algorithm : 'sha256';
     const digest = digestOf(body, algorithm);
@@ -120,7 +126,9 @@ export class ManifestService {
       subjectDigest: manifest.subject?.digest ?? null,
     });
     if (ref.kind === 'tag') this.cache.tags.set(RegistryCache.key(repo, ref.tag), digest);
-    this.events.emit('artifact.pushed', operator, {
+    const tags = ref.kind === 'tag' ? [ref.tag] : [];
+    if (options.copiedFrom) this.events.emit('artifact.copied', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: manifest.mediaType, tags, size, from: options.copiedFrom });
+    else this.events.emit('artifact.pushed', operator, {
       projectId: project.id,
       projectName: project.name,
       repository: repo,
@@ -165,6 +173,20 @@ export class ManifestService {
       }
     }
     return present;
+  }
+
+  /**
+   * Adds a tag to an artifact of the repository (the management API's tag creation): CONFLICT when the repository
+   * has that tag already, whichever artifact it names (moving a tag is a push). Emits `tag.created`.
+   */
+  async addTag(repo: string, project: ProjectRef, digest: string, tag: string, operator: string): Promise<void> {
+    requireTag(tag);
+    const row = await artifactsRepo.find(this.db, repo, digest);
+    if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest });
+    if (!(await tagsRepo.insertIfAbsent(this.db, row.repository_id, tag, row.id))) throw new BerthError('CONFLICT', `the repository ${repo} has a tag named ${tag} already`);
+    this.cache.tagsChanged(repo);
+    this.cache.tags.set(RegistryCache.key(repo, tag), digest);
+    this.events.emit('tag.created', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: row.media_type, tags: [tag], size: row.size });
   }
 
   /** By tag: removes the tag only. By digest: removes the artifact and every tag pointing at it. */

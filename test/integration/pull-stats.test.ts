@@ -16,6 +16,8 @@ describe.each(databaseKinds)('pull statistics on %s', (kind) => {
 
   it('counts pulls by tag and by digest in memory and writes them later in one batch, never on the pull path', async () => {
     const { digest } = await client.pushImage('library/stats', 'v1');
+    // The push's own audit entry is written behind it; let it land before listening.
+    await server.services.audit.flush();
     const statements: string[] = [];
     const onQuery = (q: { sql: string }) => statements.push(q.sql);
     server.services.db.knex.on('query', onQuery);

@@ -3,6 +3,7 @@ import * as m001 from './001-registry-core.ts';
 import * as m002 from './002-project-members.ts';
 import * as m003 from './003-robots.ts';
 import * as m004 from './004-artifact-management.ts';
+import * as m005 from './005-artifact-views.ts';
 import * as m007 from './007-webhook-delivery-indexes.ts';
 
 interface Migration {
@@ -16,6 +17,7 @@ const migrations: Array<[string, Migration]> = [
   ['002-project-members', m002],
   ['003-robots', m003],
   ['004-artifact-management', m004],
+  ['005-artifact-views', m005],
   ['007-webhook-delivery-indexes', m007],
 ];
 
