@@ -23,6 +23,8 @@ import { BufferPool } from './http/send-file.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
+import { QuotaService } from './quotas/quotas.service.ts';
+import { ImmutabilityService } from './immutability/immutability.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -46,6 +48,8 @@ export interface Services {
   jobs: JobQueue;
   scheduler: Scheduler;
   secrets: SecretBox;
+  quotas: QuotaService;
+  immutability: ImmutabilityService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -60,7 +64,9 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     concurrency: config.jobs.concurrency,
   });
   const scheduler = new Scheduler(db.knex, jobs, log, config.jobs.scheduleReloadSeconds * 1000);
-  const projects = new ProjectsService(db.knex, events);
+  const projects = new ProjectsService(db.knex, events, config.quota.defaultStorageLimit);
+  const quotas = new QuotaService(db.knex, events, config.quota.warningPercent);
+  const immutability = new ImmutabilityService(db.knex, events);
   const members = new MembersService(db.knex, events);
   const basic = new BasicAuthenticator(
     db.knex,
@@ -87,13 +93,15 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
     users: new UsersService(db.knex, events, config.auth.robotNamePrefix, () => basic.clear()),
     events,
-    blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
-    manifests: new ManifestService(db.knex, cache, events),
+    blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log, quotas),
+    manifests: new ManifestService(db.knex, cache, events, quotas, immutability),
     catalog: new CatalogService(db.knex, projects, access),
     readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
     jobs,
     scheduler,
     secrets: loadSecretBox(config.dataDir, config.secretKeyFile),
+    quotas,
+    immutability,
   };
 }

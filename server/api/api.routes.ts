@@ -8,6 +8,8 @@ import { mountMemberRoutes } from '../projects/members.routes.ts';
 import { mountRobotRoutes } from '../robots/robots.routes.ts';
 import { mountPullSecretRoutes } from '../robots/pull-secret.routes.ts';
 import { apiPrincipal } from './api-access.ts';
+import { mountQuotaRoutes } from '../quotas/quotas.routes.ts';
+import { mountImmutableRuleRoutes } from '../immutability/immutable-rules.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -40,11 +42,14 @@ export function apiRoutes(services: Services): Middleware[] {
     members: services.members,
     access: services.access,
     creationRestriction: services.config.auth.projectCreationRestriction,
+    quotas: services.quotas,
   };
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
   mountRobotRoutes(router, { robots: services.robots, projects: services.projects, access: services.access });
   mountPullSecretRoutes(router, { ...projectDeps, robots: services.robots, externalUrl: services.config.externalUrl });
+  mountQuotaRoutes(router, { quotas: services.quotas });
+  mountImmutableRuleRoutes(router, { ...projectDeps, immutability: services.immutability });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

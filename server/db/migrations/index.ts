@@ -3,6 +3,7 @@ import * as m001 from './001-registry-core.ts';
 import * as m002 from './002-project-members.ts';
 import * as m003 from './003-robots.ts';
 import * as m004 from './004-artifact-management.ts';
+import * as m006 from './006-quotas-immutability.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Array<[string, Migration]> = [
   ['002-project-members', m002],
   ['003-robots', m003],
   ['004-artifact-management', m004],
+  ['006-quotas-immutability', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
