@@ -60,7 +60,8 @@ describe('tag immutability', () => {
   it('creates, lists, updates and deletes rules in Harbor shapes, with policy events', async () => {
     const id = await create('imm-crud', rule('v*', 'app/**'));
     const [listed] = await rules('imm-crud');
-    expect(listed).toEqual({ id, priority: 0, disabled: false, action: 'immutable', template: 'immutable_template', params: {}, ...rule('v*', 'app/**') });
+    const { tag_selectors, scope_selectors } = rule('v*', 'app/**');
+    expect(listed).toEqual({ id, priority: 0, disabled: false, action: 'immutable', template: 'immutable_template', params: {}, tag_selectors, scope_selectors });
     expect((await api('PUT', `/projects/imm-crud/immutabletagrules/${id}`, { ...rule('release-*', 'app/**'), id, disabled: true, priority: 3 }, undefined, named)).status).toBe(200);
     expect((await rules('imm-crud'))[0]).toMatchObject({ id, disabled: true, priority: 3, tag_selectors: [{ pattern: 'release-*' }] });
     expect((await api('DELETE', `/projects/imm-crud/immutabletagrules/${id}`, undefined, undefined, named)).status).toBe(200);
