@@ -24,67 +24,74 @@ export async function up(knex: Knex): Promise<void> {
     returns table (link_index int, refused boolean, charged bigint, quota_used bigint, quota_hard bigint)
     language plpgsql as $$
     declare
+      v_projects int[];
+      v_limited int[];
+      v_locked int;
+      v_refused int[] := '{}';
       v_project int;
       v_hard bigint;
       v_used bigint;
       v_start bigint;
       v_link record;
-      v_refused int[] := '{}';
     begin
-      insert into blobs (digest, size)
-        select distinct on (x.digest) x.digest, x.size from jsonb_to_recordset(p_links) as x(digest text, size bigint)
-        order by x.digest
-        on conflict (digest) do nothing;
-      for v_project in select distinct x.project_id from jsonb_to_recordset(p_links) as x(project_id int) order by 1 loop
-        select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = v_project for update;
-        if not found then
-          -- A project made outside ProjectsService: give it its (unlimited) quota row now.
-          insert into quotas (project_id) values (v_project) on conflict (project_id) do nothing;
-          select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = v_project for update;
-        end if;
+      select array_agg(distinct x.project_id order by x.project_id) into v_projects from jsonb_to_recordset(p_links) as x(project_id int);
+      -- Quota rows first, in project order, then blob rows: one lock order for every caller.
+      for attempt in 1..2 loop
+        select coalesce(array_agg(q.project_id) filter (where q.hard >= 0), '{}'), count(*) into v_limited, v_locked
+          from (select q.project_id, q.hard from quotas q where q.project_id = any(v_projects) order by q.project_id for update) q;
+        exit when v_locked = cardinality(v_projects);
+        -- A project made outside ProjectsService: give it its (unlimited) quota row now. A project that is gone fails
+        -- here on its foreign key, and the link batcher retries the other links on their own.
+        insert into quotas (project_id) select unnest(v_projects) on conflict (project_id) do nothing;
+      end loop;
+      -- Limited projects: links in arrival order, each charged only if it still fits.
+      foreach v_project in array v_limited loop
+        select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = v_project;
         v_start := v_used;
-        if v_hard < 0 then
-          with newly as (
-            insert into project_blobs (project_id, digest, size)
-              select distinct on (x.digest) v_project, x.digest, x.size
-              from jsonb_to_recordset(p_links) as x(project_id int, digest text, size bigint)
-              where x.project_id = v_project order by x.digest
-              on conflict do nothing returning project_blobs.size
-          )
-          select v_used + coalesce(sum(n.size), 0) into v_used from newly n;
-        else
-          -- Limited: links in arrival order, each charged only if it still fits.
-          for v_link in
-            select x.idx, x.digest, x.size from jsonb_to_recordset(p_links) as x(idx int, project_id int, digest text, size bigint)
-            where x.project_id = v_project order by x.idx
-          loop
-            continue when exists (select 1 from project_blobs pb where pb.project_id = v_project and pb.digest = v_link.digest);
-            link_index := v_link.idx;
-            charged := v_link.size;
-            if v_used + v_link.size > v_hard then
-              v_refused := v_refused || v_link.idx;
-              refused := true;
-              quota_used := v_used;
-              quota_hard := v_hard;
-              return next;
-              continue;
-            end if;
+        for v_link in
+          select x.idx, x.digest, x.size from jsonb_to_recordset(p_links) as x(idx int, project_id int, digest text, size bigint)
+          where x.project_id = v_project order by x.idx
+        loop
+          continue when exists (select 1 from project_blobs pb where pb.project_id = v_project and pb.digest = v_link.digest);
+          link_index := v_link.idx;
+          charged := v_link.size;
+          quota_hard := v_hard;
+          refused := v_used + v_link.size > v_hard;
+          if refused then
+            v_refused := v_refused || v_link.idx;
+          else
             insert into project_blobs (project_id, digest, size) values (v_project, v_link.digest, v_link.size);
             v_used := v_used + v_link.size;
-            refused := false;
-            quota_used := v_used;
-            quota_hard := v_hard;
-            return next;
-          end loop;
-        end if;
+          end if;
+          quota_used := v_used;
+          return next;
+        end loop;
         if v_used <> v_start then
           update quotas set used = v_used, updated_at = now() where project_id = v_project;
         end if;
       end loop;
-      insert into repository_blobs (repository_name, project_id, digest)
-        select distinct x.repository_name, x.project_id, x.digest
-        from jsonb_to_recordset(p_links) as x(idx int, repository_name text, project_id int, digest text)
+      -- Everything else in one statement: blob rows, charges to unlimited projects, and the repository links.
+      with input as (
+        select * from jsonb_to_recordset(p_links) as x(idx int, repository_name text, project_id int, digest text, size bigint)
         where x.idx <> all(v_refused)
+      ),
+      blob as (
+        insert into blobs (digest, size) select distinct on (i.digest) i.digest, i.size from input i order by i.digest
+        on conflict (digest) do nothing
+      ),
+      newly as (
+        insert into project_blobs (project_id, digest, size)
+          select distinct on (i.project_id, i.digest) i.project_id, i.digest, i.size from input i
+          where i.project_id <> all(v_limited) order by i.project_id, i.digest
+          on conflict do nothing returning project_blobs.project_id, project_blobs.size
+      ),
+      usage as (
+        update quotas q set used = q.used + n.total, updated_at = now()
+          from (select n.project_id, sum(n.size) as total from newly n group by n.project_id) n
+          where q.project_id = n.project_id
+      )
+      insert into repository_blobs (repository_name, project_id, digest)
+        select distinct i.repository_name, i.project_id, i.digest from input i
         on conflict (repository_name, digest) do nothing;
     end $$`);
 
@@ -142,7 +149,11 @@ export async function up(knex: Knex): Promise<void> {
           insert into project_blobs (project_id, digest, size)
             select p_project_id, p_digest, length(p_manifest)
             union all
-            select p_project_id, b.digest, b.size from jsonb_array_elements_text(p_blobs) d join blobs b on b.digest = d.value
+            -- One index lookup per named blob (a join would be planned as a scan of every blob row).
+            select s.project_id, s.digest, s.size from (
+              select p_project_id as project_id, d.value as digest, (select b.size from blobs b where b.digest = d.value) as size
+              from jsonb_array_elements_text(p_blobs) d offset 0
+            ) s where s.size is not null
             on conflict do nothing returning project_blobs.size
         )
         select coalesce(sum(n.size), 0) into v_charged from newly n;
