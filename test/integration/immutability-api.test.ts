@@ -135,6 +135,7 @@ describe('tag immutability', () => {
     ['a non-numeric rule id', 'DELETE', '/projects/imm-crud/immutabletagrules/abc', undefined, 400],
     ['a body id that differs from the path', 'PUT', '/projects/imm-crud/immutabletagrules/1', { ...rule('zz'), id: 2 }, 400],
     ['a bad page size', 'GET', '/projects/imm-crud/immutabletagrules?page_size=x', undefined, 400],
+    ['a body over 1 MiB', 'POST', '/projects/imm-crud/immutabletagrules', JSON.stringify({ ...rule('big'), params: { pad: 'x'.repeat(2 * 1024 * 1024) } }), 413],
     ['an unknown sort key', 'GET', '/projects/imm-crud/immutabletagrules?sort=pattern', undefined, 400],
   ])('answers %s (%s) with a Harbor error', async (_name, method, path, body, status) => {
     const res = await api(method, path, body, undefined, named);
