@@ -21,8 +21,11 @@ export interface PushResult {
   id: number;
   /** False when the digest was already in the repository (a re-push or a retag: nothing is charged). */
   created: boolean;
-  /** The project's quota after a new artifact was charged `charged` bytes. */
-  quota?: { charged: number; used: number; hard: number };
+  /**
+   * What a new artifact was charged and the project's limit; `used` (after the charge) is known for a project with a
+   * limit, null for an unlimited one (whose usage is kept in per-connection deltas, see migration 006).
+   */
+  quota?: { charged: number; used: number | null; hard: number };
 }
 
 /** Every artifact column but the manifest bytes, which only the manifest GET path reads. */
@@ -83,7 +86,7 @@ export const artifactsRepo = {
       a.tag ?? null,
     ]).catch(rethrowQuotaRefusal);
     const row = (result.rows as Array<{ artifact_id: number | string; created: boolean; charged: number | string; quota_used: number | string | null; quota_hard: number | string | null }>)[0]!;
-    const quota = row.quota_used === null || row.quota_hard === null ? undefined : { charged: Number(row.charged), used: Number(row.quota_used), hard: Number(row.quota_hard) };
+    const quota = row.quota_hard === null ? undefined : { charged: Number(row.charged), used: row.quota_used === null ? null : Number(row.quota_used), hard: Number(row.quota_hard) };
     return { id: Number(row.artifact_id), created: row.created, quota };
   },
 

@@ -47,9 +47,8 @@ export const blobsRepo = {
    * it); links absent from the result were written.
    */
   async linkMany(db: Queryable, links: BlobLink[]): Promise<Map<number, LinkCharge>> {
-    const result = await db.raw('select link_index, refused, charged, quota_used, quota_hard from berth_link_blobs(?::jsonb)', [
-      JSON.stringify(links.map((l, idx) => ({ idx, repository_name: l.repositoryName, project_id: l.projectId, digest: l.digest, size: l.size }))),
-    ]);
+    const input = JSON.stringify(links.map((l, idx) => ({ idx, repository_name: l.repositoryName, project_id: l.projectId, digest: l.digest, size: l.size })));
+    const result = await db.raw('select link_index, refused, charged, quota_used, quota_hard from berth_link_blobs(?::jsonb)', [input]);
     const rows = result.rows as Array<{ link_index: number; refused: boolean; charged: number | string; quota_used: number | string; quota_hard: number | string }>;
     return new Map(rows.map((r) => [r.link_index, { refused: r.refused, charged: Number(r.charged), used: Number(r.quota_used), hard: Number(r.quota_hard) }]));
   },

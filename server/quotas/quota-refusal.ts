@@ -25,3 +25,4 @@ export function rethrowQuotaRefusal(err: unknown): never {
   }
   throw err;
 }
+

@@ -21,21 +21,24 @@ export const quotaSortKeys: Record<string, string> = {
   creation_time: 'q.created_at',
   update_time: 'q.updated_at',
   'hard.storage': 'case when q.hard < 0 then 9223372036854775807 else q.hard end',
-  'used.storage': 'q.used',
+  'used.storage': 'used',
 };
+
+/** A project's usage: `quotas.used` plus the charges of an unlimited project not yet folded into it (migration 006). */
+const usedSql = 'greatest(q.used + coalesce((select sum(d.delta) from quota_usage_deltas d where d.project_id = q.project_id), 0), 0)';
 
 function viewQuery(db: Queryable): Knex.QueryBuilder {
   return db('quotas as q')
     .join('projects as p', 'p.id', 'q.project_id')
     .leftJoin('users as u', 'u.id', 'p.owner_id')
-    .select('q.id', 'q.project_id', 'q.hard', 'q.used', 'q.created_at', 'q.updated_at', 'p.name as project_name', 'u.username as owner_name');
+    .select('q.id', 'q.project_id', 'q.hard', db.raw(`${usedSql} as used`), 'q.created_at', 'q.updated_at', 'p.name as project_name', 'u.username as owner_name');
 }
 
 const toView = (row: QuotaView): QuotaView => ({ ...row, hard: Number(row.hard), used: Number(row.used) });
 
 /**
- * Quota rows. Usage (`used`) is written only by the SQL functions that charge and release storage (migration 006),
- * under the row's lock; this repository creates rows, changes limits and reads.
+ * Quota rows. Usage is written only by the SQL functions that charge and release storage (migration 006), under
+ * the project's quota lock; this repository creates rows, changes limits (through the lock too) and reads.
  */
 export const quotasRepo = {
   /** Gives a project its quota row (a no-op when it has one). */
@@ -65,9 +68,13 @@ export const quotasRepo = {
     return { rows: ((await rows.offset(opts.offset).limit(opts.limit)) as QuotaView[]).map(toView), total: Number(count) };
   },
 
-  /** Sets a quota's hard limit; false when there is no such quota. */
+  /**
+   * Sets a quota's hard limit under the project's exclusive quota lock, folding pending charges into `used` first
+   * (`berth_set_quota_hard`); false when there is no such quota.
+   */
   async setHard(db: Queryable, id: number, hard: number): Promise<boolean> {
-    return (await db('quotas').where({ id }).update({ hard, updated_at: db.fn.now() })) > 0;
+    const result = await db.raw('select berth_set_quota_hard(?, ?) as project', [id, hard]);
+    return (result.rows as Array<{ project: number | null }>)[0]?.project != null;
   },
 
   /** The project's limit and usage, and whether it already holds `digest` (then adding it costs nothing). */
@@ -76,7 +83,7 @@ export const quotasRepo = {
       .where('q.project_id', projectId)
       .first<{ hard: number | string; used: number | string; held: boolean } | undefined>(
         'q.hard',
-        'q.used',
+        db.raw(`${usedSql} as used`),
         db.raw('exists (select 1 from project_blobs pb where pb.project_id = q.project_id and pb.digest = ?) as held', [digest]),
       );
     return row && { hard: Number(row.hard), used: Number(row.used), held: row.held };

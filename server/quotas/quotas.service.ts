@@ -52,7 +52,7 @@ export class QuotaService {
   async setHard(id: number, hard: number, operator: string): Promise<void> {
     if (hard === 0 || hard < -1 || hard > maxStorageLimit) throw new BerthError('BAD_REQUEST', `invalid value ${hard} for resource storage: use -1 (unlimited) or a number of bytes from 1 to ${maxStorageLimit}`);
     const quota = await this.get(id);
-    await quotasRepo.setHard(this.db, id, hard);
+    if (!(await quotasRepo.setHard(this.db, id, hard))) throw new BerthError('NOT_FOUND', `quota ${id} not found`);
     this.unlimited.delete(quota.project_id);
     this.events.emit('quota.updated', operator, { projectId: quota.project_id, projectName: quota.project_name, hard });
   }
@@ -84,7 +84,7 @@ export class QuotaService {
    * Runs a push that charges the project (`artifactsRepo.push`): a refusal from the database becomes the 403 (and
    * `quota.exceeded`), and a charge that crosses the warning line emits `quota.warning`.
    */
-  async charging<T extends { quota?: { charged: number; used: number; hard: number } }>(project: ProjectRef, subject: ChargeSubject, operator: string, push: () => Promise<T>): Promise<T> {
+  async charging<T extends { quota?: { charged: number; used: number | null; hard: number } }>(project: ProjectRef, subject: ChargeSubject, operator: string, push: () => Promise<T>): Promise<T> {
     let result: T;
     try {
       result = await push();
@@ -93,7 +93,8 @@ export class QuotaService {
       throw err;
     }
     const q = result.quota;
-    if (q && q.charged > 0) this.warnIfCrossed(project, subject, q.used - q.charged, q.used, q.hard, operator);
+    // Usage is returned for limited projects only, which are the only ones a warning concerns.
+    if (q && q.charged > 0 && q.used !== null) this.warnIfCrossed(project, subject, q.used - q.charged, q.used, q.hard, operator);
     return result;
   }
 

@@ -37,6 +37,11 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
     return quota!.used;
   }
 
+  /** Changes a limit the way the API does (under the project's exclusive quota lock). */
+  const setHard = async (projectId: number, hard: number): Promise<void> => {
+    expect(await quotasRepo.setHard(db.knex, (await quotasRepo.findByProject(db.knex, projectId))!.id, hard)).toBe(true);
+  };
+
   const charged = async (projectId: number): Promise<string[]> => (await db.knex('project_blobs').where({ project_id: projectId }).orderBy('digest').pluck<string[]>('digest')).sort();
 
   const link = (p: { id: number; name: string }, repo: string, data: string) =>
@@ -126,7 +131,7 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
     // The client finds the blob still in the repository and pushes only the manifest.
     expect(await blobsRepo.linkedSize(db.knex, `${p.name}/app`, sha256('layer-again'))).toBe('layer-again'.length);
     const again = await push(p, 'app', 'manifest-again', ['layer-again']);
-    expect(again.quota).toEqual({ charged: full, used: full, hard: -1 });
+    expect(again.quota).toEqual({ charged: full, used: null, hard: -1 });
     expect(await used(p.id)).toBe(full);
   });
 
@@ -134,6 +139,7 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
     const p = await project();
     const pushed = await image(p, 'app', 'manifest-neg', ['layer-neg']);
     // Usage that drifted below the charges (say, edited by hand) is floored at zero, never negative.
+    await db.knex('quota_usage_deltas').where({ project_id: p.id }).delete();
     await db.knex('quotas').where({ project_id: p.id }).update({ used: 3 });
     await artifactsRepo.delete(db.knex, pushed.id);
     expect((await quotasRepo.findByProject(db.knex, p.id))!.used).toBe(0);
@@ -172,7 +178,7 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
     expect(await db.knex('repositories').where({ name: `${p.name}/app` }).first()).toBeUndefined();
     expect(await db.knex('artifacts').where({ project_id: p.id }).first()).toBeUndefined();
     // Raising the limit lets the same push through.
-    await db.knex('quotas').where({ project_id: p.id }).update({ hard: 1000 });
+    await setHard(p.id, 1000);
     expect((await push(p, 'app', 'a manifest too large to fit the rest', ['layer-fits-in-quota'], 'v1')).created).toBe(true);
   });
 
@@ -181,7 +187,7 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
     const images = Array.from({ length: 12 }, (_, i) => ({ layer: `layer-${String(i).padStart(4, '0')}`, manifest: `manif-${String(i).padStart(4, '0')}` }));
     for (const [i, img] of images.entries()) await link(p, `r${i % 3}`, img.layer);
     // Room for five 10-byte manifests.
-    await db.knex('quotas').where({ project_id: p.id }).update({ hard: (await used(p.id)) + 50 });
+    await setHard(p.id, (await used(p.id)) + 50);
     const outcomes = await Promise.all(
       images.map((img, i) =>
         push(p, `r${i % 3}`, img.manifest, [img.layer]).then(
@@ -213,6 +219,26 @@ describe.each(databaseKinds)('quota accounting on %s', (kind) => {
       expect(digests.has(a.digest)).toBe(true);
       for (const d of await db.knex('artifact_blobs').where({ artifact_id: a.id }).pluck<string[]>('digest')) expect(digests.has(d)).toBe(true);
     }
+  });
+
+  it('keeps usage exact when a limit is set while pushes to an unlimited project are under way', async () => {
+    const p = await project();
+    const quotaId = (await quotasRepo.findByProject(db.knex, p.id))!.id;
+    const images = Array.from({ length: 12 }, (_, i) => ({ layer: `limit-layer-${String(i).padStart(3, '0')}`, manifest: `limit-manif-${String(i).padStart(3, '0')}` }));
+    const pushes = images.map(async (img, i) => {
+      if ((await link(p, `r${i % 4}`, img.layer)).get(0)?.refused) return;
+      await push(p, `r${i % 4}`, img.manifest, [img.layer]).catch((e: unknown) => (e instanceof QuotaRefusal ? undefined : Promise.reject(e)));
+    });
+    // The limit arrives mid-way: pushes charged before it count, later ones are held to it.
+    const limit = (async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await quotasRepo.setHard(db.knex, quotaId, 200)).toBe(true);
+    })();
+    await Promise.all([...pushes, limit]);
+    expect((await quotasRepo.findByProject(db.knex, p.id))!.hard).toBe(200);
+    await used(p.id);
+    // Setting the limit folded the unlimited project's pending charges into quotas.used.
+    expect(await db.knex('quota_usage_deltas').where({ project_id: p.id }).first()).toBeUndefined();
   });
 
   it('keeps charges and references consistent when deletes race pushes of the same blobs', async () => {

@@ -13,40 +13,86 @@ import type { Knex } from 'knex';
  * - `berth_delete_artifact` (new) deletes an artifact and releases its manifest and the blobs no other artifact of
  *   the project references.
  *
- * Race freedom: every write to a project's `project_blobs` rows happens while holding its `quotas` row lock, and the
- * limit is checked under that lock, so concurrent pushes serialise on it and cannot overshoot. Deadlock freedom:
- * each function takes the quota lock after every other row lock it needs (blob rows in digest order, projects in id
- * order), and nothing waits for another row lock while holding a quota lock.
+ * Concurrency (see `berth_quota_lock`): every charge and release of a project happens under its quota lock, a
+ * transaction-scoped advisory lock, shared by charges and exclusive for releases and limit changes (the lock queue
+ * is fair, so a delete is not starved by a stream of pushes). Charges to a project with a limit also lock its quota
+ * row and check the limit against the usage there, so concurrent pushes cannot overshoot. Charges to an unlimited
+ * project (the default) go to per-connection rows of `quota_usage_deltas` instead, so its pushes do not queue behind
+ * one hot row; the exclusive lock folds those rows into `quotas.used`, so a project's usage is `quotas.used` plus its
+ * deltas. Because releases are exclusive, a push that finds a blob already charged cannot have it released under it
+ * by a delete that did not see the push's references, and a push waiting behind a delete charges what it released.
+ * Deadlock freedom: each function takes the quota locks (projects in id order) after every lock it needs except
+ * those of quota, charge, delta, blob and link rows, which are only written while a quota lock is held.
  */
 export async function up(knex: Knex): Promise<void> {
+  // Charges of unlimited projects, one row per project and connection slot: no hot row on the push path.
+  await knex.schema.createTable('quota_usage_deltas', (t) => {
+    t.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    t.integer('slot').notNullable();
+    t.bigInteger('delta').notNullable().defaultTo(0);
+    t.primary(['project_id', 'slot']);
+  });
+
+  // The quota lock of a project (see the comment above). Shared for charges: then `used` is exact, and the quota row
+  // locked, only for a project with a limit (`limited`). Exclusive for releases and limit changes: pending deltas
+  // are folded into quotas.used first, so `used` is exact.
+  await knex.raw(`
+    create function berth_quota_lock(p_project int, p_exclusive boolean, out hard bigint, out used bigint, out limited boolean)
+    language plpgsql as $$
+    declare
+      v_pending bigint;
+    begin
+      if p_exclusive then
+        perform pg_advisory_xact_lock(${lockClass}, p_project);
+      else
+        perform pg_advisory_xact_lock_shared(${lockClass}, p_project);
+      end if;
+      -- Read after the lock: a limit cannot change while it is held.
+      select q.hard, q.used into hard, used from quotas q where q.project_id = p_project;
+      if not found then
+        -- A project made outside ProjectsService gets its (unlimited) quota row now; a project that is gone fails
+        -- here on the foreign key.
+        insert into quotas (project_id) values (p_project) on conflict (project_id) do nothing;
+        select q.hard, q.used into hard, used from quotas q where q.project_id = p_project;
+      end if;
+      limited := hard >= 0;
+      if p_exclusive then
+        with folded as (delete from quota_usage_deltas d where d.project_id = p_project returning d.delta)
+        select coalesce(sum(f.delta), 0) into v_pending from folded f;
+        if v_pending <> 0 then
+          used := greatest(used + v_pending, 0);
+          update quotas set used = berth_quota_lock.used, updated_at = now() where project_id = p_project;
+        end if;
+      elsif limited then
+        -- Charges to a limited project queue on its row, so each checks the limit against the usage before it.
+        -- A limited project has no deltas: the limit change that made it one folded them, and none are written since.
+        select q.used into used from quotas q where q.project_id = p_project for update;
+      else
+        used := null;
+      end if;
+    end $$`);
+
   await knex.raw(`
     create function berth_link_blobs(p_links jsonb)
     returns table (link_index int, refused boolean, charged bigint, quota_used bigint, quota_hard bigint)
     language plpgsql as $$
     declare
       v_projects int[];
-      v_limited int[];
-      v_locked int;
+      v_limited int[] := '{}';
       v_refused int[] := '{}';
       v_project int;
-      v_hard bigint;
+      v_lock record;
       v_used bigint;
       v_start bigint;
       v_link record;
     begin
       select array_agg(distinct x.project_id order by x.project_id) into v_projects from jsonb_to_recordset(p_links) as x(project_id int);
-      -- Quota rows first, in project order, then blob rows: one lock order for every caller.
-      for attempt in 1..2 loop
-        select coalesce(array_agg(q.project_id) filter (where q.hard >= 0), '{}'), count(*) into v_limited, v_locked
-          from (select q.project_id, q.hard from quotas q where q.project_id = any(v_projects) order by q.project_id for update) q;
-        exit when v_locked = cardinality(v_projects);
-        -- A project made outside ProjectsService: give it its (unlimited) quota row now. A project that is gone fails
-        -- here on its foreign key, and the link batcher retries the other links on their own.
-        insert into quotas (project_id) select unnest(v_projects) on conflict (project_id) do nothing;
-      end loop;
-      -- Limited projects: links in arrival order, each charged only if it still fits.
-      foreach v_project in array v_limited loop
-        select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = v_project;
+      foreach v_project in array v_projects loop
+        select * into v_lock from berth_quota_lock(v_project, false);
+        continue when not v_lock.limited;
+        -- A limited project: its links in arrival order, each charged only if it still fits.
+        v_limited := v_limited || v_project;
+        v_used := v_lock.used;
         v_start := v_used;
         for v_link in
           select x.idx, x.digest, x.size from jsonb_to_recordset(p_links) as x(idx int, project_id int, digest text, size bigint)
@@ -55,8 +101,8 @@ export async function up(knex: Knex): Promise<void> {
           continue when exists (select 1 from project_blobs pb where pb.project_id = v_project and pb.digest = v_link.digest);
           link_index := v_link.idx;
           charged := v_link.size;
-          quota_hard := v_hard;
-          refused := v_used + v_link.size > v_hard;
+          quota_hard := v_lock.hard;
+          refused := v_used + v_link.size > v_lock.hard;
           if refused then
             v_refused := v_refused || v_link.idx;
           else
@@ -86,16 +132,16 @@ export async function up(knex: Knex): Promise<void> {
           on conflict do nothing returning project_blobs.project_id, project_blobs.size
       ),
       usage as (
-        update quotas q set used = q.used + n.total, updated_at = now()
-          from (select n.project_id, sum(n.size) as total from newly n group by n.project_id) n
-          where q.project_id = n.project_id
+        insert into quota_usage_deltas (project_id, slot, delta)
+          select n.project_id, pg_backend_pid() % ${deltaSlots}, sum(n.size) from newly n group by n.project_id
+          on conflict (project_id, slot) do update set delta = quota_usage_deltas.delta + excluded.delta
       )
       insert into repository_blobs (repository_name, project_id, digest)
         select distinct i.repository_name, i.project_id, i.digest from input i
         on conflict (repository_name, digest) do nothing;
     end $$`);
 
-  // Same parameters as migration 001's version; the result gains the quota state after the push.
+  // Same parameters as migration 001's version; the result gains what the push charged and the quota after it.
   await knex.raw('drop function berth_push_artifact');
   await knex.raw(`
     create function berth_push_artifact(
@@ -108,6 +154,7 @@ export async function up(knex: Knex): Promise<void> {
       v_repo int;
       v_id bigint;
       v_created boolean := false;
+      v_lock record;
       v_hard bigint;
       v_used bigint;
       v_charged bigint := 0;
@@ -138,13 +185,10 @@ export async function up(knex: Knex): Promise<void> {
       end if;
       -- A retag or re-push within the repository costs nothing; a new artifact pays for its manifest and for the
       -- blobs the project does not hold (the same digest in another repository of the project is already paid for).
-      -- Last, so the quota row lock is held only until the commit right after.
+      -- Last, so the quota lock is held only until the commit right after.
       if v_created then
-        select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = p_project_id for update;
-        if not found then
-          insert into quotas (project_id) values (p_project_id) on conflict (project_id) do nothing;
-          select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = p_project_id for update;
-        end if;
+        select * into v_lock from berth_quota_lock(p_project_id, false);
+        v_hard := v_lock.hard;
         with newly as (
           insert into project_blobs (project_id, digest, size)
             select p_project_id, p_digest, length(p_manifest)
@@ -157,13 +201,16 @@ export async function up(knex: Knex): Promise<void> {
             on conflict do nothing returning project_blobs.size
         )
         select coalesce(sum(n.size), 0) into v_charged from newly n;
-        if v_charged > 0 then
-          if v_hard >= 0 and v_used + v_charged > v_hard then
+        if v_charged > 0 and v_lock.limited then
+          if v_lock.used + v_charged > v_lock.hard then
             raise exception 'storage quota exceeded' using errcode = 'BQ001',
-              detail = json_build_object('requested', v_charged, 'used', v_used, 'hard', v_hard)::text;
+              detail = json_build_object('requested', v_charged, 'used', v_lock.used, 'hard', v_lock.hard)::text;
           end if;
-          v_used := v_used + v_charged;
+          v_used := v_lock.used + v_charged;
           update quotas set used = v_used, updated_at = now() where project_id = p_project_id;
+        elsif v_charged > 0 then
+          insert into quota_usage_deltas (project_id, slot, delta) values (p_project_id, pg_backend_pid() % ${deltaSlots}, v_charged)
+            on conflict (project_id, slot) do update set delta = quota_usage_deltas.delta + excluded.delta;
         end if;
       end if;
       return query select v_id, v_created, v_charged, v_used, v_hard;
@@ -178,7 +225,7 @@ export async function up(knex: Knex): Promise<void> {
       v_manifest text;
       v_digests text[];
       v_released bigint;
-      v_hard bigint;
+      v_lock record;
       v_used bigint;
     begin
       select coalesce(array_agg(ab.digest), '{}') into v_digests from artifact_blobs ab where ab.artifact_id = p_id;
@@ -187,9 +234,9 @@ export async function up(knex: Knex): Promise<void> {
         return;
       end if;
       v_digests := v_digests || v_manifest;
-      -- Under the quota row lock, each statement sees every push committed before it: a blob another artifact of
-      -- the project now references stays charged, and a push waiting for the lock charges what was released.
-      select q.hard, q.used into v_hard, v_used from quotas q where q.project_id = v_project for update;
+      -- Exclusive: every push of the project that charged (or found charged) these blobs has committed, and each
+      -- statement below sees its references; a push waiting for the lock charges what this releases.
+      select * into v_lock from berth_quota_lock(v_project, true);
       with gone as (
         delete from project_blobs pb
         where pb.project_id = v_project and pb.digest = any(v_digests)
@@ -200,23 +247,45 @@ export async function up(knex: Knex): Promise<void> {
         returning pb.size
       )
       select coalesce(sum(g.size), 0) into v_released from gone g;
-      if v_released > 0 and v_used is not null then
-        v_used := greatest(v_used - v_released, 0);
+      v_used := greatest(v_lock.used - v_released, 0);
+      if v_released > 0 then
         update quotas set used = v_used, updated_at = now() where quotas.project_id = v_project;
       end if;
-      return query select v_project, v_released, v_used, v_hard;
+      return query select v_project, v_released, v_used, v_lock.hard;
+    end $$`);
+
+  // A limit change folds the project's deltas first, so a limited project's usage is exact in quotas.used.
+  await knex.raw(`
+    create function berth_set_quota_hard(p_id int, p_hard bigint) returns int language plpgsql as $$
+    declare
+      v_project int;
+    begin
+      select q.project_id into v_project from quotas q where q.id = p_id;
+      if v_project is null then
+        return null;
+      end if;
+      perform berth_quota_lock(v_project, true);
+      update quotas set hard = p_hard, updated_at = now() where id = p_id;
+      return v_project;
     end $$`);
 
   // Two rules with the same selectors in one project are one rule (Harbor refuses the second with 409 too).
   await knex.raw('create unique index immutable_rules_unique on immutable_rules (project_id, md5(rule::text))');
 }
 
+/** The advisory lock class of quota locks ("bq"); the object id is the project id. */
+const lockClass = 0x6271;
+/** Delta rows per project: connections beyond this share a row (and briefly wait for each other). */
+const deltaSlots = 64;
+
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('drop index if exists immutable_rules_unique');
-  await knex.raw('drop function if exists berth_delete_artifact');
-  await knex.raw('drop function if exists berth_link_blobs');
-  await knex.raw('drop function if exists berth_push_artifact');
+  for (const fn of ['berth_set_quota_hard', 'berth_delete_artifact', 'berth_link_blobs', 'berth_push_artifact', 'berth_quota_lock']) {
+    await knex.raw(`drop function if exists ${fn}`);
+  }
   await knex.raw(originalPushFunction);
+  await knex.raw('update quotas q set used = q.used + coalesce((select sum(d.delta) from quota_usage_deltas d where d.project_id = q.project_id), 0)');
+  await knex.schema.dropTableIfExists('quota_usage_deltas');
 }
 
 /** Migration 001's push function, restored by `down`. */
