@@ -99,6 +99,8 @@ describe.each(databaseKinds)('quotas on %s', (database) => {
     const byHard = (await json<Quota[]>(await api('GET', '/quotas?page_size=100&sort=-hard.storage'))).map((q) => q.hard.storage);
     expect(byHard[0]).toBe(-1);
     expect(byHard.slice(byHard.lastIndexOf(-1) + 1)).toEqual([...byHard.slice(byHard.lastIndexOf(-1) + 1)].sort((a, b) => b - a));
+    const byUsed = (await json<Quota[]>(await api('GET', '/quotas?page_size=100&sort=-used.storage'))).map((q) => q.used.storage);
+    expect(byUsed).toEqual([...byUsed].sort((a, b) => b - a));
     // Newest first by default.
     expect((await json<Quota[]>(await api('GET', '/quotas?page_size=100'))).map((q) => q.id)).toEqual([...ordered].reverse());
   });
@@ -109,6 +111,19 @@ describe.each(databaseKinds)('quotas on %s', (database) => {
     expect((await quotaOf('qa-admin')).hard.storage).toBe(7000);
     await settle();
     expect(eventsNamed('quota.updated').at(-1)).toMatchObject({ operator: 'admin', data: { projectId: quota.ref.id, projectName: 'qa-admin', hard: 7000 } });
+  });
+
+  it('counts pushes to an unlimited project and keeps the count when a limit is set', async () => {
+    await createProject('qa-later', { storage_limit: -1 });
+    const image = await oci.pushImage('qa-later/app', 'v1', { layers: [randomBytes(1500)] });
+    const size = 1500 + image.config.length + image.manifest.length;
+    expect((await quotaOf('qa-later')).used.storage).toBe(size);
+    await setHard('qa-later', size + 10);
+    expect((await quotaOf('qa-later')).used).toEqual({ storage: size });
+    const refused = await oci.request('POST', `/v2/qa-later/app/blobs/uploads/?digest=${sha256(Buffer.alloc(11))}`, { body: Buffer.alloc(11) });
+    expect(refused.status).toBe(403);
+    const quotas = await json<Quota[]>(await api('GET', '/quotas?page_size=100&sort=-used.storage'));
+    expect(quotas.find((q) => q.ref.name === 'qa-later')?.used.storage).toBe(size);
   });
 
   it('shows the quota in the project summary', async () => {

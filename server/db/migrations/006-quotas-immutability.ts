@@ -33,9 +33,9 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['project_id', 'slot']);
   });
 
-  // The quota lock of a project (see the comment above). Shared for charges: then `used` is exact, and the quota row
-  // locked, only for a project with a limit (`limited`). Exclusive for releases and limit changes: pending deltas
-  // are folded into quotas.used first, so `used` is exact.
+  // The quota lock of a project (see the comment above). Shared for charges: for a project with a limit (`limited`)
+  // its quota row is locked as well and `used` is exact; for an unlimited one `used` is null. Exclusive for releases
+  // and limit changes: pending deltas are folded into quotas.used first, so `used` is exact.
   await knex.raw(`
     create function berth_quota_lock(p_project int, p_exclusive boolean, out hard bigint, out used bigint, out limited boolean)
     language plpgsql as $$
