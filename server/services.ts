@@ -35,6 +35,8 @@ import { CopyService } from './artifacts/copy.service.ts';
 import { RepositoriesService } from './artifacts/repositories.service.ts';
 import { LabelsService } from './labels/labels.service.ts';
 import { SearchService } from './search/search.service.ts';
+import { QuotaService } from './quotas/quotas.service.ts';
+import { ImmutabilityService } from './immutability/immutability.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -69,6 +71,8 @@ export interface Services {
   repositories: RepositoriesService;
   copies: CopyService;
   search: SearchService;
+  quotas: QuotaService;
+  immutability: ImmutabilityService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -83,7 +87,10 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     concurrency: config.jobs.concurrency,
   });
   const scheduler = new Scheduler(db.knex, jobs, log, config.jobs.scheduleReloadSeconds * 1000);
-  const projects = new ProjectsService(db.knex, events);
+  const settings = new SettingsService(db.knex, config, events, log);
+  const projects = new ProjectsService(db.knex, events, () => settings.get('storage_per_project'));
+  const quotas = new QuotaService(db.knex, events, config.quota.warningPercent);
+  const immutability = new ImmutabilityService(db.knex, events);
   const members = new MembersService(db.knex, events);
   const basic = new BasicAuthenticator(
     db.knex,
@@ -111,17 +118,19 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
     users: new UsersService(db.knex, events, config.auth.robotNamePrefix, () => basic.clear()),
     events,
-    blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log),
-    manifests: new ManifestService(db.knex, cache, events),
+    blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log, quotas),
+    manifests: new ManifestService(db.knex, cache, events, quotas, immutability),
     catalog: new CatalogService(db.knex, projects, access),
     readBuffers: new BufferPool(config.registry.readBufferBytes),
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
     jobs,
     scheduler,
+    quotas,
+    immutability,
     audit: new AuditRecorder(db.knex, log, config.audit.pullAggregationMs),
     auditLog: new AuditService(db.knex, projects, members, access),
     pullStats: new PullStats(db.knex, log, config.registry.pullStatsFlushMs),
-    settings: new SettingsService(db.knex, config, events, log),
+    settings,
     secrets,
     webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
@@ -130,10 +139,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
 }
 
 /** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */
-function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access'>, db: Database, blobStore: BlobStore) {
+function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access' | 'immutability'>, db: Database, blobStore: BlobStore) {
   const labels = new LabelsService(db.knex, core.events);
-  // No scanner and no immutability engine are wired yet: see the seams (ArtifactSeams) in artifacts.service.ts.
-  const artifacts = new ArtifactsService(db.knex, core.manifests, labels, new ArtifactConfigReader(blobStore));
+  // No scanner exists yet: the scan overview seam (ArtifactSeams) stays empty until scanning lands.
+  const artifacts = new ArtifactsService(db.knex, core.manifests, labels, new ArtifactConfigReader(blobStore), {
+    immutableTags: (projectId, repository, tags) => core.immutability.immutableTags(projectId, repository, tags),
+  });
   const repositories = new RepositoriesService(db.knex, artifacts, core.events);
   return {
     labels,

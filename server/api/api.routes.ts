@@ -20,6 +20,8 @@ import { mountArtifactRoutes } from '../artifacts/artifacts.routes.ts';
 import { mountArtifactPartRoutes } from '../artifacts/artifact-parts.routes.ts';
 import { mountLabelRoutes } from '../labels/labels.routes.ts';
 import { mountSearchRoutes } from '../search/search.routes.ts';
+import { mountQuotaRoutes } from '../quotas/quotas.routes.ts';
+import { mountImmutableRuleRoutes } from '../immutability/immutable-rules.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -70,6 +72,7 @@ export function apiRoutes(services: Services): Middleware[] {
     get creationRestriction() {
       return settings.get('project_creation_restriction');
     },
+    quotas: services.quotas,
   };
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
@@ -86,6 +89,8 @@ export function apiRoutes(services: Services): Middleware[] {
   mountArtifactPartRoutes(router, artifactDeps);
   mountLabelRoutes(router, { labels: services.labels, projects: services.projects, access: services.access });
   mountSearchRoutes(router, { search: services.search, members: services.members });
+  mountQuotaRoutes(router, { quotas: services.quotas });
+  mountImmutableRuleRoutes(router, { ...projectDeps, immutability: services.immutability });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -28,14 +28,14 @@ const validateNewTag = bodySchema<{ name: string }>({
 export function mountArtifactPartRoutes(router: Router, deps: ArtifactRouteDeps): void {
   router.get(`${base}/tags`, async (ctx) => {
     const { artifact } = await artifactOf(ctx, deps, 'tag:list');
-    // TODO(integration): with_immutable_status reports `immutable: false` until the immutability seam is wired.
-    boolParam(ctx, 'with_immutable_status', false);
+    const withImmutable = boolParam(ctx, 'with_immutable_status', false);
     const page = readHarborPage(ctx);
     const terms = parseHarborQuery(ctx.query.q, ['name']);
     if (terms.some((t) => t.op === 'range')) throw new BerthError('BAD_REQUEST', 'name cannot be queried by range');
     const result = await deps.artifacts.tags(artifact, { terms, sort: parseHarborSort(ctx.query.sort, tagSortColumns), offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
     setPageHeaders(ctx, page, result.total);
-    ctx.body = result.rows.map((t) => presentTag(t));
+    const immutable = withImmutable ? await deps.artifacts.immutableAmong(artifact, result.rows.map((t) => t.name)) : new Set<string>();
+    ctx.body = result.rows.map((t) => presentTag(t, immutable.has(t.name)));
   });
 
   router.post(`${base}/tags`, async (ctx) => {

@@ -1,4 +1,5 @@
 import type { ArtifactRow, Queryable } from '../db/types.ts';
+import { rethrowQuotaRefusal } from '../quotas/quota-refusal.ts';
 
 export interface NewArtifact {
   projectId: number;
@@ -14,6 +15,17 @@ export interface NewArtifact {
   subjectDigest?: string;
   blobDigests: string[];
   children: Array<{ digest: string; platform?: unknown }>;
+}
+
+export interface PushResult {
+  id: number;
+  /** False when the digest was already in the repository (a re-push or a retag: nothing is charged). */
+  created: boolean;
+  /**
+   * What a new artifact was charged and the project's limit; `used` (after the charge) is known for a project with a
+   * limit, null for an unlimited one (whose usage is kept in per-connection deltas, see migration 006).
+   */
+  quota?: { charged: number; used: number | null; hard: number };
 }
 
 /** Every artifact column but the manifest bytes, which only the manifest GET path reads. */
@@ -53,10 +65,11 @@ export const artifactsRepo = {
    * Records a pushed manifest in one database call (the `berth_push_artifact` function, migration 001): the
    * repository (created on first push), the artifact with its manifest bytes, blob references and index
    * children, and the tag, atomically. A repeated or concurrent push of the same digest inserts nothing and
-   * reports `created: false`.
+   * reports `created: false`. A new artifact is charged to the project's storage quota (its manifest and the blobs
+   * the project does not hold yet, migration 006); over the limit nothing is written and a `QuotaRefusal` is thrown.
    */
-  async push(db: Queryable, a: NewArtifact & { repositoryName: string; tag?: string }): Promise<{ id: number; created: boolean }> {
-    const result = await db.raw('select artifact_id, created from berth_push_artifact(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+  async push(db: Queryable, a: NewArtifact & { repositoryName: string; tag?: string }): Promise<PushResult> {
+    const result = await db.raw('select artifact_id, created, charged, quota_used, quota_hard from berth_push_artifact(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       a.projectId,
       a.repositoryName,
       a.digest,
@@ -71,14 +84,23 @@ export const artifactsRepo = {
       JSON.stringify([...new Set(a.blobDigests)]),
       JSON.stringify([...new Map(a.children.map((c) => [c.digest, { digest: c.digest, platform: c.platform ?? null }])).values()]),
       a.tag ?? null,
-    ]);
-    const row = (result.rows as Array<{ artifact_id: number | string; created: boolean }>)[0]!;
-    return { id: Number(row.artifact_id), created: row.created };
+    ]).catch(rethrowQuotaRefusal);
+    const row = (result.rows as Array<{ artifact_id: number | string; created: boolean; charged: number | string; quota_used: number | string | null; quota_hard: number | string | null }>)[0]!;
+    const quota = row.quota_hard === null ? undefined : { charged: Number(row.charged), used: row.quota_used === null ? null : Number(row.quota_used), hard: Number(row.quota_hard) };
+    return { id: Number(row.artifact_id), created: row.created, quota };
   },
 
-  /** Deletes an artifact; its tags, blob references and child rows go with it (ON DELETE CASCADE). */
-  async delete(db: Queryable, id: number): Promise<void> {
-    await db('artifacts').where({ id }).delete();
+  /**
+   * Deletes an artifact; its tags, blob references and child rows go with it (ON DELETE CASCADE). Its manifest and
+   * the blobs no other artifact of the project references are released from the project's quota in the same
+   * statement (`berth_delete_artifact`, migration 006). Null when there was no such artifact.
+   */
+  async delete(db: Queryable, id: number): Promise<{ projectId: number; released: number; used: number | null; hard: number | null } | null> {
+    const result = await db.raw('select project, released, quota_used, quota_hard from berth_delete_artifact(?)', [id]);
+    const row = (result.rows as Array<{ project: number; released: number | string; quota_used: number | string | null; quota_hard: number | string | null }>)[0];
+    if (!row) return null;
+    const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+    return { projectId: row.project, released: Number(row.released), used: num(row.quota_used), hard: num(row.quota_hard) };
   },
 
   /** Indexes in the repository that name `digest` as a child. */

@@ -22,11 +22,7 @@ export interface ScanOverviewProvider {
   overviews(artifactIds: number[]): Promise<Map<number, Record<string, unknown>>>;
 }
 
-/**
- * Which of `tags` are immutable in a project's repository. TODO(integration): wire the tag-immutability engine's
- * lookup here (ArtifactsService `immutableTags` seam) once it is merged; until then every tag reports
- * `immutable: false` even with `with_immutable_status=true`.
- */
+/** Which of `tags` are immutable in a repository (its full name, `<project>/<repo>`): the immutability rules' answer. */
 export type ImmutableTagsLookup = (projectId: number, repository: string, tags: string[]) => Promise<Set<string>>;
 
 export interface ArtifactSeams {
@@ -117,9 +113,13 @@ export class ArtifactsService {
   }
 
   private async immutable(artifact: ArtifactViewRow, tags: TagRow[]): Promise<Set<string>> {
-    if (!this.seams.immutableTags) return new Set();
-    const inProject = artifact.repository_name.slice(artifact.repository_name.indexOf('/') + 1);
-    return this.seams.immutableTags(artifact.project_id, inProject, tags.map((t) => t.name));
+    return this.immutableAmong(artifact, tags.map((t) => t.name));
+  }
+
+  /** Which of the artifact's tag names the project's immutability rules protect. */
+  async immutableAmong(artifact: ArtifactViewRow, names: string[]): Promise<Set<string>> {
+    if (!this.seams.immutableTags || names.length === 0) return new Set();
+    return this.seams.immutableTags(artifact.project_id, artifact.repository_name, names);
   }
 
   /**

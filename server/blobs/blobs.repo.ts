@@ -7,6 +7,16 @@ export interface BlobLink {
   size: number;
 }
 
+/** What linking a blob did to its project's quota: refused (nothing written), or charged `charged` bytes. */
+export interface LinkCharge {
+  refused: boolean;
+  /** The blob's size: what it cost, or would have. */
+  charged: number;
+  /** The project's usage after the link (or, when refused, as it stays). */
+  used: number;
+  hard: number;
+}
+
 /** Blob rows and the repository links that decide who may read them. */
 export const blobsRepo = {
   /** Size of a blob when `repositoryName` may serve it, else null. */
@@ -30,23 +40,17 @@ export const blobsRepo = {
   },
 
   /**
-   * Records verified blobs and links them to repositories in one atomic statement: the blob rows, then the links
-   * (the foreign key is checked at its end). Idempotent, so concurrent pushes converge.
+   * Records verified blobs, charges each to its project's storage quota unless the project already holds it, and
+   * links them to repositories, in one atomic statement (`berth_link_blobs`, migration 006). Idempotent, so
+   * concurrent pushes converge. A link that would pass its project's limit is refused and not written; the others
+   * are. Returns, by position in `links`, every link refused or charged to a limited project (with the quota after
+   * it); links absent from the result were written.
    */
-  async linkMany(db: Queryable, links: BlobLink[]): Promise<void> {
-    await db.raw(
-      `with input as (
-         select * from jsonb_to_recordset(?::jsonb) as x(repository_name text, project_id int, digest text, size bigint)
-       ),
-       blob as (
-         insert into blobs (digest, size) select distinct on (digest) digest, size from input
-         on conflict (digest) do nothing
-       )
-       insert into repository_blobs (repository_name, project_id, digest)
-       select distinct repository_name, project_id, digest from input
-       on conflict (repository_name, digest) do nothing`,
-      [JSON.stringify(links.map((l) => ({ repository_name: l.repositoryName, project_id: l.projectId, digest: l.digest, size: l.size })))],
-    );
+  async linkMany(db: Queryable, links: BlobLink[]): Promise<Map<number, LinkCharge>> {
+    const input = JSON.stringify(links.map((l, idx) => ({ idx, repository_name: l.repositoryName, project_id: l.projectId, digest: l.digest, size: l.size })));
+    const result = await db.raw('select link_index, refused, charged, quota_used, quota_hard from berth_link_blobs(?::jsonb)', [input]);
+    const rows = result.rows as Array<{ link_index: number; refused: boolean; charged: number | string; quota_used: number | string; quota_hard: number | string }>;
+    return new Map(rows.map((r) => [r.link_index, { refused: r.refused, charged: Number(r.charged), used: Number(r.quota_used), hard: Number(r.quota_hard) }]));
   },
 
   async unlink(db: Queryable, repositoryName: string, digest: string): Promise<number> {

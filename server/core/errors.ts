@@ -43,6 +43,8 @@ export const errorTable = {
   FORBIDDEN_ACTION: { status: 403, oci: 'DENIED', harbor: 'FORBIDDEN', message: 'the operation is not allowed' },
   CONFLICT: { status: 409, oci: 'DENIED', harbor: 'CONFLICT', message: 'conflict' },
   PRECONDITION: { status: 412, oci: 'DENIED', harbor: 'PRECONDITION', message: 'precondition failed' },
+  // Harbor answers a quota violation with 403 and its DENIED code on both surfaces.
+  QUOTA_EXCEEDED: { status: 403, oci: 'DENIED', harbor: 'DENIED', message: 'storage quota exceeded' },
   STORAGE_FULL: { status: 507, oci: 'UNSUPPORTED', harbor: 'INSUFFICIENT_STORAGE', message: 'the registry storage is full or not writable' },
   UNAVAILABLE: { status: 503, oci: 'UNAVAILABLE', harbor: 'SERVICE_UNAVAILABLE', message: 'service unavailable' },
   INTERNAL: { status: 500, oci: 'UNKNOWN', harbor: 'INTERNAL_SERVER_ERROR', message: 'internal server error' },

@@ -11,14 +11,18 @@ import { parseBody } from '../http/validate.ts';
 import type { MembersService } from './members.service.ts';
 import { projectQueryColumns, projectSortColumns, type ProjectView } from './projects.repo.ts';
 import { presentProject } from './projects.presenter.ts';
+import { presentQuotaSummary } from '../quotas/quotas.presenter.ts';
 import { projectSettings, validateProjectReq } from './projects.schema.ts';
 import type { ProjectsService } from './projects.service.ts';
+import type { QuotaService } from '../quotas/quotas.service.ts';
 
 export interface ProjectRouteDeps {
   projects: ProjectsService;
   members: MembersService;
   access: AccessPolicy;
   creationRestriction: 'everyone' | 'adminonly';
+  /** For the summary's quota block; omitted, the summary has none. */
+  quotas?: QuotaService;
 }
 
 /**
@@ -73,7 +77,9 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     if (!body.project_name) throw new BerthError('BAD_REQUEST', 'project_name is required');
     if (body.registry_id) throw new BerthError('BAD_REQUEST', 'proxy-cache projects (registry_id) are not supported yet');
     const settings = projectSettings(body, { public: false, metadata: {} });
-    const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id }, user.username);
+    // As in Harbor, only administrators choose a project's storage limit; 0 or none means the configured default.
+    const storageLimit = user.sysadmin && body.storage_limit ? body.storage_limit : undefined;
+    const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id, storageLimit }, user.username);
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${id}`);
   });
@@ -107,6 +113,8 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
       guest_count: counts.get(3) ?? 0,
       maintainer_count: counts.get(4) ?? 0,
       limited_guest_count: counts.get(5) ?? 0,
+      // Harbor shows the quota to those who may read it (Guest and above).
+      ...(deps.quotas && (await deps.access.can(ctx.state.principal as Principal, project, 'quota:read')) ? { quota: presentQuotaSummary(await deps.quotas.forProject(project.id)) } : {}),
     };
   });
 }

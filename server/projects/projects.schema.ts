@@ -47,8 +47,8 @@ export const validateProjectReq = bodySchema<ProjectReq>({
         reuse_sys_cve_allowlist: flag,
       },
     },
-    // Quotas and proxy-cache registries arrive with later issues; -1 (unlimited) and no registry are accepted now.
-    storage_limit: { type: 'integer', minimum: -1, nullable: true },
+    // Bytes, -1 unlimited (0: the configured default, as in Harbor); proxy-cache registries arrive with a later issue.
+    storage_limit: { type: 'integer', minimum: -1, maximum: Number.MAX_SAFE_INTEGER, nullable: true },
     registry_id: { type: 'integer', nullable: true },
   },
 } as unknown as JSONSchemaType<ProjectReq>);

@@ -4,6 +4,7 @@ import type { ProjectRow } from '../db/types.ts';
 import type { QueryTerm } from '../http/harbor-query.ts';
 import { projectsRepo, type ProjectView } from './projects.repo.ts';
 import { membersRepo } from './members.repo.ts';
+import { quotasRepo } from '../quotas/quotas.repo.ts';
 import { roles } from '../auth/permissions.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
@@ -27,6 +28,8 @@ export class ProjectsService {
   constructor(
     private readonly db: Knex,
     private readonly events: EventBus,
+    /** The storage limit of a project created without one (run-time setting `storage_per_project`; -1 unlimited). */
+    private readonly defaultStorageLimit: () => number = () => -1,
   ) {}
 
   async findByName(name: string): Promise<ProjectRef | null> {
@@ -39,8 +42,10 @@ export class ProjectsService {
     return ref;
   }
 
+  /** Creates a project unless it exists (bootstrap, tests), with its quota row at the default limit. */
   async ensure(name: string, isPublic: boolean, ownerId: number | null): Promise<ProjectRef> {
     const row = await projectsRepo.ensure(this.db, { name, public: isPublic, ownerId });
+    await quotasRepo.create(this.db, row.id, this.defaultStorageLimit());
     this.cache.delete(name);
     return toRef(row);
   }
@@ -59,8 +64,11 @@ export class ProjectsService {
     return view;
   }
 
-  /** Creates a project owned by `ownerId`, who becomes its ProjectAdmin, in one transaction. */
-  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number }, operator: string): Promise<number> {
+  /**
+   * Creates a project owned by `ownerId`, who becomes its ProjectAdmin, with its storage quota (`storageLimit`, else
+   * the configured default), in one transaction.
+   */
+  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number; storageLimit?: number }, operator: string): Promise<number> {
     if (p.name.length > 255 || !namePattern.test(p.name)) {
       throw new BerthError('BAD_REQUEST', 'project_name must be lower-case letters and digits, separated by single ".", "_" or "-"');
     }
@@ -68,6 +76,7 @@ export class ProjectsService {
       const created = await projectsRepo.insert(trx, { name: p.name, public: p.public, ownerId: p.ownerId, metadata: p.metadata });
       if (created === null) return null;
       await membersRepo.upsert(trx, { projectId: created, entityType: 'u', entityId: p.ownerId, role: roles.projectAdmin });
+      await quotasRepo.create(trx, created, p.storageLimit ?? this.defaultStorageLimit());
       return created;
     });
     if (id === null) throw new BerthError('CONFLICT', `a project named "${p.name}" already exists`);

@@ -11,6 +11,7 @@ import type { RandomAccessFile } from '../storage/driver.ts';
 import type { UploadRef } from '../storage/paths.ts';
 import type { UploadStore } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
+import type { QuotaService } from '../quotas/quotas.service.ts';
 import { RegistryCache } from './registry-cache.ts';
 
 /** The request body of an upload step, with what the client declared about it. */
@@ -24,7 +25,9 @@ export interface UploadBody {
 
 /**
  * Blobs as a repository sees them: reads check the repository's link (from cache on the hot path), uploads
- * stream to storage while hashing and become visible only after the digest checks out.
+ * stream to storage while hashing and become visible only after the digest checks out. Every link is charged to the
+ * project's storage quota; one that would pass the limit is refused with 403 DENIED (before the bytes are published
+ * when the size is known in time).
  */
 export class BlobService {
   /** Links of uploads finishing together are written in one statement. */
@@ -36,8 +39,16 @@ export class BlobService {
     private readonly uploads: UploadStore,
     private readonly cache: RegistryCache,
     private readonly log: Logger,
+    private readonly quotas: QuotaService,
   ) {
     this.links = new LinkBatcher(db);
+  }
+
+  /** Links a verified blob to the repository, charging the project; throws the quota's 403 when it is refused. */
+  private async linkCharged(repo: string, project: ProjectRef, digest: string, size: number, operator: string): Promise<void> {
+    const charge = await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
+    this.quotas.afterLink(project, { repository: repo, digest }, charge, operator);
+    this.cache.blobs.set(RegistryCache.key(repo, digest), size);
   }
 
   /** Size of a blob the repository may serve; BLOB_UNKNOWN otherwise. */
@@ -66,13 +77,15 @@ export class BlobService {
     if (removed === 0) throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
   }
 
-  /** Links a blob another repository holds; false when the source does not have it (the caller then uploads). */
-  async mount(repo: string, project: ProjectRef, digest: string, from: string): Promise<boolean> {
+  /**
+   * Links a blob another repository holds; false when the source does not have it (the caller then uploads). The
+   * target project is charged like an upload: over its quota this throws 403 DENIED rather than falling back.
+   */
+  async mount(repo: string, project: ProjectRef, digest: string, from: string, operator = 'system'): Promise<boolean> {
     requireDigest(digest);
     const size = await blobsRepo.linkedSize(this.db, from, digest);
     if (size === null || (await this.blobs.size(digest)) !== size) return false;
-    await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
-    this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+    await this.linkCharged(repo, project, digest, size, operator);
     return true;
   }
 
@@ -94,26 +107,29 @@ export class BlobService {
   }
 
   /** Appends the final chunk (if any), verifies the digest and makes the blob visible in the repository. */
-  async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody): Promise<number> {
+  async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody, operator = 'system'): Promise<number> {
     const parsed = requireDigest(digest);
     const upload = session(repo, id);
-    if (body) await this.uploads.append(upload, body.stream, body.start, body.length);
+    const appended = body ? await this.uploads.append(upload, body.stream, body.start, body.length) : undefined;
+    await this.quotas.precheck(project, { repository: repo, digest }, async () => appended ?? (await this.uploadStatus(repo, id)), operator);
     const size = await this.uploads.complete(upload, parsed);
-    await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
-    this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+    await this.linkCharged(repo, project, digest, size, operator);
     return size;
   }
 
   /** A whole blob in one POST: streamed to a private upload file, verified, then published. */
-  async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody): Promise<number> {
+  async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody, operator = 'system'): Promise<number> {
     const parsed = requireDigest(digest);
+    const subject = { repository: repo, digest };
+    // With a Content-Length the quota is checked before a byte is read.
+    if (body.length !== undefined) await this.quotas.precheck(project, subject, () => body.length!, operator);
     const upload = { id: newUploadId() };
     await this.uploads.create(upload);
     try {
-      await this.uploads.append(upload, body.stream, body.start, body.length);
+      const appended = await this.uploads.append(upload, body.stream, body.start, body.length);
+      if (body.length === undefined) await this.quotas.precheck(project, subject, () => appended, operator);
       const size = await this.uploads.complete(upload, parsed);
-      await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
-      this.cache.blobs.set(RegistryCache.key(repo, digest), size);
+      await this.linkCharged(repo, project, digest, size, operator);
       return size;
     } finally {
       await this.uploads.remove(upload).catch((err: unknown) => this.log.warn({ err, upload: upload.id }, 'upload cleanup failed'));

@@ -11,6 +11,8 @@ import { parseManifest, type ParsedManifest } from './manifest-parser.ts';
 import { requireTag, type Reference } from './names.ts';
 import { maxCachedTags, RegistryCache, type CachedArtifact } from './registry-cache.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { ImmutabilityService } from '../immutability/immutability.service.ts';
+import type { QuotaService } from '../quotas/quotas.service.ts';
 
 export interface StoredManifest extends CachedArtifact {
   body: Buffer;
@@ -31,13 +33,16 @@ export interface PushedManifest {
 
 /**
  * Manifests and tags of a repository. Reads are answered from memory once warm; writes validate the manifest and
- * record it (bytes, references, tag) in one atomic statement.
+ * record it (bytes, references, tag) in one atomic statement, which also charges the project's storage quota.
+ * Tags that the project's immutability rules cover cannot be moved or deleted (412), on /v2 and through the API.
  */
 export class ManifestService {
   constructor(
     private readonly db: Knex,
     private readonly cache: RegistryCache,
     private readonly events: EventBus,
+    private readonly quotas: QuotaService,
+    private readonly immutability: ImmutabilityService,
   ) {}
 
   /** Resolves a reference to the artifact; MANIFEST_UNKNOWN when the repository has none. */
@@ -97,10 +102,11 @@ export class ManifestService {
     if (ref.kind === 'digest' && ref.digest !== digest) {
       throw new BerthError('DIGEST_INVALID', `manifest digest is ${digest}, not ${ref.digest}`);
     }
+    if (ref.kind === 'tag') await this.checkTagMove(repo, project, ref.tag, digest);
     const blobSizes = await this.checkReferences(repo, manifest);
 
     const size = body.length + [...blobSizes.values()].reduce((a, b) => a + b, 0);
-    const { created } = await artifactsRepo.push(this.db, {
+    const { created } = await this.quotas.charging(project, { repository: repo, digest }, operator, () => artifactsRepo.push(this.db, {
       repositoryName: repo,
       projectId: project.id,
       digest,
@@ -115,7 +121,7 @@ export class ManifestService {
       blobDigests: [...blobSizes.keys()],
       children: manifest.manifests.map((m) => ({ digest: m.digest, platform: m.platform })),
       tag: ref.kind === 'tag' ? ref.tag : undefined,
-    });
+    }));
 
     this.cache.tagsChanged(repo);
     this.cache.bodies.set(digest, body);
@@ -139,6 +145,21 @@ export class ManifestService {
       created,
     });
     return { digest, subjectDigest: manifest.subject?.digest, created };
+  }
+
+  /**
+   * An immutable tag keeps its digest: pushing it again with the same digest is fine, a new tag matching a rule is
+   * fine (and immutable from then on), moving it to another digest is 412. Costs no query for a project without
+   * rules once its (empty) rule list is cached.
+   */
+  private async checkTagMove(repo: string, project: ProjectRef, tag: string, digest: string): Promise<void> {
+    const rule = await this.immutability.ruleFor(project.id, repo, tag);
+    if (!rule) return;
+    const current = await this.resolveTag(repo, tag).catch((err: unknown) => {
+      if (err instanceof BerthError && err.code === 'MANIFEST_UNKNOWN') return undefined;
+      throw err;
+    });
+    if (current !== undefined && current !== digest) throw immutableTag(repo, tag, `the tag ${repo}:${tag} is configured as immutable (rule ${rule.id}) and cannot be overwritten; push under a new tag`);
   }
 
   /**
@@ -192,6 +213,9 @@ export class ManifestService {
   /** By tag: removes the tag only. By digest: removes the artifact and every tag pointing at it. */
   async delete(repo: string, project: ProjectRef, ref: Reference, operator: string): Promise<void> {
     if (ref.kind === 'tag') {
+      const rule = await this.immutability.ruleFor(project.id, repo, ref.tag);
+      // An unknown tag stays a 404 even when a rule covers its name.
+      if (rule && (await this.resolve(repo, ref))) throw immutableTag(repo, ref.tag, `the tag ${repo}:${ref.tag} is configured as immutable (rule ${rule.id}) and cannot be deleted`);
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
       this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
       this.cache.tagsChanged(repo);
@@ -206,6 +230,8 @@ export class ManifestService {
       throw new BerthError('DENIED', `manifest ${ref.digest} is part of index ${parents[0]}; delete the index first`, { parents });
     }
     const tags = await tagsRepo.namesOf(this.db, row.id);
+    const [locked] = await this.immutability.immutableTags(project.id, repo, tags);
+    if (locked !== undefined) throw immutableTag(repo, locked, `${ref.digest} carries the tag ${repo}:${locked}, configured as immutable, so it cannot be deleted`);
     await artifactsRepo.delete(this.db, row.id);
     this.cache.forgetArtifact(repo, ref.digest);
     this.events.emit('artifact.deleted', operator, { projectId: project.id, projectName: project.name, repository: repo, digest: row.digest, mediaType: row.media_type, tags, size: row.size });
@@ -253,6 +279,15 @@ export class ManifestService {
       })),
     };
   }
+}
+
+/**
+ * The 412 for an immutable tag. Harbor says "Failed to process request due to '<repo>:<tag>' configured as
+ * immutable."; on /v2 the code is DENIED (the spec's code for an operation the registry refuses, which clients print
+ * as "denied: <message>"), with Harbor's 412 status.
+ */
+function immutableTag(repo: string, tag: string, message: string): BerthError {
+  return new BerthError('PRECONDITION', message, { repository: repo, tag });
 }
 
 /** Index of the first name sorting after `last` in byte order (the list is sorted the same way). */

@@ -47,6 +47,15 @@ describe('run-time settings (/api/v2.0/configurations)', () => {
     expect((await api('PUT', '/configurations', { project_creation_restriction: 'everyone', self_registration: false })).status).toBe(200);
   });
 
+  it('gives projects created afterwards the default storage limit set here', async () => {
+    expect((await api('PUT', '/configurations', { storage_per_project: 1_048_576 })).status).toBe(200);
+    expect((await api('POST', '/projects', { project_name: 'limited-by-default' })).status).toBe(201);
+    const quotas = (await (await api('GET', '/quotas?reference=project&page_size=100')).json()) as Array<{ ref: { name: string }; hard: { storage: number } }>;
+    expect(quotas.find((q) => q.ref.name === 'limited-by-default')?.hard.storage).toBe(1_048_576);
+    expect(quotas.find((q) => q.ref.name === 'before')?.hard.storage).toBe(-1);
+    expect((await api('PUT', '/configurations', { storage_per_project: -1 })).status).toBe(200);
+  });
+
   it('turns every webhook off and on again with notification_enable', async () => {
     const receiver = await startWebhookReceiver();
     try {

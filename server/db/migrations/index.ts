@@ -4,6 +4,7 @@ import * as m002 from './002-project-members.ts';
 import * as m003 from './003-robots.ts';
 import * as m004 from './004-artifact-management.ts';
 import * as m005 from './005-artifact-views.ts';
+import * as m006 from './006-quotas-immutability.ts';
 import * as m007 from './007-webhook-delivery-indexes.ts';
 
 interface Migration {
@@ -18,6 +19,7 @@ const migrations: Array<[string, Migration]> = [
   ['003-robots', m003],
   ['004-artifact-management', m004],
   ['005-artifact-views', m005],
+  ['006-quotas-immutability', m006],
   ['007-webhook-delivery-indexes', m007],
 ];
 

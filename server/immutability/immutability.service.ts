@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { BerthError } from '../core/errors.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { ProjectRef } from '../projects/projects.service.ts';
+import { doublestar } from './doublestar.ts';
+import { compileRule, immutableBy, type CompiledRule, type ImmutableRule, type ImmutableRuleDoc } from './immutable-rule.ts';
+import type { ImmutableRuleReq, SelectorReq } from './immutable-rules.schema.ts';
+import { immutableRulesRepo, type RuleFields } from './immutable-rules.repo.ts';
+
+/** Harbor's portal allows 15 immutability rules per project; Berth enforces it on the server. */
+export const maxRulesPerProject = 15;
+
+/**
+ * Tag immutability: project rules (Harbor's ImmutableRule) and their evaluation. A project's enabled rules are
+ * compiled once and kept in memory until they change, so checking a push costs no query once warm; changes made
+ * here drop the project's entry (one process per database until cross-node invalidation exists, as for the
+ * registry caches).
+ */
+export class ImmutabilityService {
+  private readonly compiled = new Map<number, CompiledRule[]>();
+  /** Bumped on every change to a project's rules: a load that raced a change does not fill the cache. */
+  private readonly generations = new Map<number, number>();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventBus,
+  ) {}
+
+  page(project: ProjectRef, opts: Parameters<typeof immutableRulesRepo.page>[2]): Promise<{ rows: ImmutableRule[]; total: number }> {
+    return immutableRulesRepo.page(this.db, project.id, opts);
+  }
+
+  async create(project: ProjectRef, req: ImmutableRuleReq, operator: string): Promise<number> {
+    const fields = ruleFields(req);
+    const result = await immutableRulesRepo.insert(this.db, project.id, fields, maxRulesPerProject);
+    if (result === 'full') throw new BerthError('BAD_REQUEST', `project ${project.name} already has ${maxRulesPerProject} immutability rules, the most allowed; change or delete one`);
+    if (result === 'duplicate') throw new BerthError('CONFLICT', `project ${project.name} already has an immutability rule with these selectors`);
+    this.changed(project.id);
+    this.events.emit('policy.created', operator, { kind: 'immutability', projectId: project.id, policyId: result.id, name: describeRule(fields.doc) });
+    return result.id;
+  }
+
+  async update(project: ProjectRef, id: number, req: ImmutableRuleReq, operator: string): Promise<void> {
+    if (req.id !== undefined && req.id !== null && req.id !== id) throw new BerthError('BAD_REQUEST', `the body's id ${req.id} does not match the rule id ${id} in the path`);
+    const fields = ruleFields(req);
+    const result = await immutableRulesRepo.update(this.db, project.id, id, fields);
+    if (result === 'duplicate') throw new BerthError('CONFLICT', `project ${project.name} already has an immutability rule with these selectors`);
+    if (!result) throw new BerthError('NOT_FOUND', `immutability rule ${id} not found in project ${project.name}`);
+    this.changed(project.id);
+    this.events.emit('policy.updated', operator, { kind: 'immutability', projectId: project.id, policyId: id, name: describeRule(fields.doc) });
+  }
+
+  async delete(project: ProjectRef, id: number, operator: string): Promise<void> {
+    const rule = await immutableRulesRepo.find(this.db, project.id, id);
+    if (!rule || !(await immutableRulesRepo.delete(this.db, project.id, id))) throw new BerthError('NOT_FOUND', `immutability rule ${id} not found in project ${project.name}`);
+    this.changed(project.id);
+    this.events.emit('policy.deleted', operator, { kind: 'immutability', projectId: project.id, policyId: id, name: describeRule(rule.doc) });
+  }
+
+  /**
+   * The enabled rule making `tag` of `repository` (the full name, `<project>/<repo>`) immutable, or undefined.
+   * A project without rules is answered from memory.
+   */
+  async ruleFor(projectId: number, repository: string, tag: string): Promise<CompiledRule | undefined> {
+    const rules = await this.rulesOf(projectId);
+    return rules.length ? immutableBy(rules, inProject(repository), tag) : undefined;
+  }
+
+  /** Which of `tags` of `repository` (the full name) are immutable: for the artifacts API's `with_immutable_status`. */
+  async immutableTags(projectId: number, repository: string, tags: readonly string[]): Promise<Set<string>> {
+    const rules = await this.rulesOf(projectId);
+    if (!rules.length) return new Set();
+    const name = inProject(repository);
+    return new Set(tags.filter((t) => immutableBy(rules, name, t)));
+  }
+
+  private async rulesOf(projectId: number): Promise<CompiledRule[]> {
+    const cached = this.compiled.get(projectId);
+    if (cached) return cached;
+    const generation = this.generations.get(projectId) ?? 0;
+    const rules = (await immutableRulesRepo.enabled(this.db, projectId)).map(compileRule);
+    if ((this.generations.get(projectId) ?? 0) === generation) this.compiled.set(projectId, rules);
+    return rules;
+  }
+
+  private changed(projectId: number): void {
+    this.generations.set(projectId, (this.generations.get(projectId) ?? 0) + 1);
+    this.compiled.delete(projectId);
+  }
+}
+
+/** The repository's name inside its project: rules match `app/web` for `proj/app/web`, as Harbor's do. */
+function inProject(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? repository : repository.slice(slash + 1);
+}
+
+const describeRule = (doc: ImmutableRuleDoc): string => {
+  const repo = doc.scope_selectors.repository[0];
+  const tag = doc.tag_selectors[0];
+  return `repositories ${repo.decoration === 'repoMatches' ? 'matching' : 'excluding'} ${repo.pattern}, tags ${tag.decoration === 'matches' ? 'matching' : 'excluding'} ${tag.pattern}`;
+};
+
+/** A request's rule, checked field by field with messages that name the field; defaults as Harbor's portal sends. */
+function ruleFields(req: ImmutableRuleReq): RuleFields {
+  const action = req.action ?? 'immutable';
+  if (action !== 'immutable') throw new BerthError('BAD_REQUEST', `action must be "immutable", not "${action}"`);
+  const template = req.template ?? 'immutable_template';
+  if (template !== 'immutable_template') throw new BerthError('BAD_REQUEST', `template must be "immutable_template", not "${template}"`);
+  const tag = selector(req.tag_selectors[0]!, 'tag_selectors[0]', ['matches', 'excludes']);
+  const repo = selector(req.scope_selectors.repository[0]!, 'scope_selectors.repository[0]', ['repoMatches', 'repoExcludes']);
+  const doc = {
+    action,
+    template,
+    ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}),
+    tag_selectors: [tag],
+    scope_selectors: { repository: [repo] },
+  } as ImmutableRuleDoc;
+  return { priority: req.priority ?? 0, disabled: req.disabled ?? false, doc };
+}
+
+function selector(s: SelectorReq, at: string, decorations: string[]): SelectorReq & { kind: 'doublestar' } {
+  if (s.kind !== 'doublestar') throw new BerthError('BAD_REQUEST', `${at}.kind must be "doublestar", not "${s.kind}"`);
+  if (!decorations.includes(s.decoration)) {
+    throw new BerthError('BAD_REQUEST', `${at}.decoration must be ${decorations.map((d) => `"${d}"`).join(' or ')}, not "${s.decoration}"`);
+  }
+  try {
+    doublestar(s.pattern);
+  } catch (err) {
+    throw new BerthError('BAD_REQUEST', `${at}.pattern "${s.pattern}" is not a valid doublestar pattern: ${(err as Error).message}`);
+  }
+  return { kind: 'doublestar', decoration: s.decoration, pattern: s.pattern, ...(s.extras ? { extras: s.extras } : {}) };
+}
