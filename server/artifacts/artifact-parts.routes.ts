@@ -1,9 +1,7 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type { JSONSchemaType } from 'ajv';
 import { BerthError } from '../core/errors.ts';
 import { idParam } from '../api/api-access.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
@@ -12,9 +10,9 @@ import { boolParam } from './artifact-query.ts';
 import { artifactOf, type ArtifactRouteDeps } from './artifact-routes-deps.ts';
 import { tagSortColumns } from './artifact-views.repo.ts';
 import { presentAccessory, presentTag } from './artifacts.presenter.ts';
+import { actorOf } from '../http/actor.ts';
 
 const base = '/projects/:project_name/repositories/:repository_name/artifacts/:reference';
-const operator = (ctx: Context): string => operatorOf(ctx.state.principal as Principal);
 
 /** Harbor's NewTag. */
 const validateNewTag = bodySchema<{ name: string }>({
@@ -41,13 +39,13 @@ export function mountArtifactPartRoutes(router: Router, deps: ArtifactRouteDeps)
   router.post(`${base}/tags`, async (ctx) => {
     const { project, artifact } = await artifactOf(ctx, deps, 'tag:create');
     const body = await parseBody(ctx, validateNewTag);
-    await deps.artifacts.addTag(project, artifact, body.name, operator(ctx));
+    await deps.artifacts.addTag(project, artifact, body.name, actorOf(ctx));
     ctx.status = 201;
   });
 
   router.delete(`${base}/tags/:tag_name`, async (ctx) => {
     const { project, artifact } = await artifactOf(ctx, deps, 'tag:delete');
-    await deps.artifacts.deleteTag(project, artifact, (ctx.params as Record<string, string>).tag_name ?? '', operator(ctx));
+    await deps.artifacts.deleteTag(project, artifact, (ctx.params as Record<string, string>).tag_name ?? '', actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -64,13 +62,13 @@ export function mountArtifactPartRoutes(router: Router, deps: ArtifactRouteDeps)
   router.post(`${base}/labels`, async (ctx) => {
     const { project, artifact } = await artifactOf(ctx, deps, 'artifact-label:create');
     const body = await parseBody(ctx, validateLabelRef);
-    await deps.labels.attach(project, artifact, body.id, operator(ctx));
+    await deps.labels.attach(project, artifact, body.id, actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete(`${base}/labels/:label_id`, async (ctx) => {
     const { project, artifact } = await artifactOf(ctx, deps, 'artifact-label:delete');
-    await deps.labels.detach(project, artifact, idParam(ctx, 'label_id'), operator(ctx));
+    await deps.labels.detach(project, artifact, idParam(ctx, 'label_id'), actorOf(ctx));
     ctx.status = 200;
   });
 

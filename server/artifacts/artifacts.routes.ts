@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { requireAuthenticated, requireProjectPermission } from './route-access.ts';
 import { readArtifactOptions, readArtifactQuery } from './artifact-query.ts';
@@ -8,9 +7,9 @@ import { artifactOf, repositoryOf, repositoryTarget, type ArtifactRouteDeps } fr
 import type { ArtifactFilter } from './artifact-views.repo.ts';
 import { presentArtifact, repositoryPath } from './artifacts.presenter.ts';
 import { copySourceParam } from './path-params.ts';
+import { actorOf } from '../http/actor.ts';
 
 const base = '/projects/:project_name/repositories/:repository_name/artifacts';
-const operator = (ctx: Context): string => operatorOf(ctx.state.principal as Principal);
 
 /** Artifacts of a repository or a project: Harbor's list, with `q`, `sort`, paging and the `with_*` options. */
 export function mountArtifactRoutes(router: Router, deps: ArtifactRouteDeps): void {
@@ -45,7 +44,7 @@ export function mountArtifactRoutes(router: Router, deps: ArtifactRouteDeps): vo
 
   router.delete(`${base}/:reference`, async (ctx) => {
     const { project, artifact } = await artifactOf(ctx, deps, 'artifact:delete');
-    await deps.artifacts.delete(project, artifact, operator(ctx));
+    await deps.artifacts.delete(project, artifact, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -55,7 +54,7 @@ export function mountArtifactRoutes(router: Router, deps: ArtifactRouteDeps): vo
     const from = copySourceParam(ctx);
     const source = await deps.projects.view(from.repository.project, true);
     await requireProjectPermission(ctx, deps.access, source, 'repository:pull');
-    await deps.copies.copy({ project: target.project, repository: target.name.full }, { repository: from.repository.full, reference: from.reference }, operator(ctx));
+    await deps.copies.copy({ project: target.project, repository: target.name.full }, { repository: from.repository.full, reference: from.reference }, actorOf(ctx));
     const reference = from.reference.kind === 'tag' ? from.reference.tag : from.reference.digest;
     ctx.status = 201;
     ctx.set('Location', `${repositoryPath(target.name.full)}/artifacts/${reference}`);

@@ -12,6 +12,7 @@ import { imageExtraAttrs, type ArtifactConfigReader } from './artifact-config.ts
 import type { ArtifactOptions } from './artifact-query.ts';
 import { artifactKind, type ArtifactKind } from './artifact-type.ts';
 import { artifactViewsRepo, type ArtifactFilter, type ArtifactViewRow, type ChildReference, type TagRow } from './artifact-views.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 /**
  * Scanning arrives with a later issue. A scanner integration provides the scan overview of artifacts (Harbor's
@@ -150,12 +151,12 @@ export class ArtifactsService {
   }
 
   /** Adds a tag (ManifestService.addTag): 409 when the repository has it already. */
-  async addTag(project: ProjectRef, artifact: ArtifactViewRow, tag: string, operator: string): Promise<void> {
+  async addTag(project: ProjectRef, artifact: ArtifactViewRow, tag: string, operator: Operator): Promise<void> {
     await this.manifests.addTag(artifact.repository_name, project, artifact.digest, requireTag(tag), operator);
   }
 
   /** Removes a tag of this artifact through ManifestService.delete (so immutability applies); 404 when it has no such tag. */
-  async deleteTag(project: ProjectRef, artifact: ArtifactViewRow, tag: string, operator: string): Promise<void> {
+  async deleteTag(project: ProjectRef, artifact: ArtifactViewRow, tag: string, operator: Operator): Promise<void> {
     const row = await artifactViewsRepo.tag(this.db, artifact.repository_id, requireTag(tag));
     if (!row || row.artifact_id !== artifact.id) throw new BerthError('NOT_FOUND', `tag ${tag} is not attached to artifact ${artifact.digest}`);
     await this.manifests.delete(artifact.repository_name, project, { kind: 'tag', tag }, operator);
@@ -166,13 +167,13 @@ export class ArtifactsService {
    * then the children of an index that no tag and no other index keep. An artifact an index names is refused (412).
    * Returns how many artifacts went.
    */
-  async delete(project: ProjectRef, artifact: ArtifactViewRow, operator: string): Promise<number> {
+  async delete(project: ProjectRef, artifact: ArtifactViewRow, operator: Operator): Promise<number> {
     const parents = await artifactViewsRepo.parents(this.db, artifact.repository_id, artifact.digest);
     if (parents.length) throw new BerthError('PRECONDITION', `the artifact is part of index ${parents[0]}; delete the index first`);
     return this.deleteDeep(project, { id: artifact.repository_id, name: artifact.repository_name }, artifact.digest, operator, true, new Set());
   }
 
-  private async deleteDeep(project: ProjectRef, repo: { id: number; name: string }, digest: string, operator: string, isRoot: boolean, seen: Set<string>): Promise<number> {
+  private async deleteDeep(project: ProjectRef, repo: { id: number; name: string }, digest: string, operator: Operator, isRoot: boolean, seen: Set<string>): Promise<number> {
     // Tag-named accessories could point at each other; every digest is visited once.
     if (seen.has(digest)) return 0;
     seen.add(digest);

@@ -10,11 +10,12 @@ import type { Reference } from '../registry/names.ts';
 import { accessoriesRepo } from './accessories.repo.ts';
 import { parseCosignTag } from './accessory-type.ts';
 import { artifactViewsRepo, type ArtifactViewRow } from './artifact-views.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 interface CopyJob {
   target: { project: ProjectRef; repository: string };
   source: { id: number; name: string };
-  operator: string;
+  operator: Operator;
   /** Digests already copied (or being copied) in this request. */
   seen: Set<string>;
 }
@@ -32,7 +33,7 @@ export class CopyService {
     private readonly blobs: BlobService,
   ) {}
 
-  async copy(target: { project: ProjectRef; repository: string }, from: { repository: string; reference: Reference }, operator: string): Promise<{ digest: string }> {
+  async copy(target: { project: ProjectRef; repository: string }, from: { repository: string; reference: Reference }, operator: Operator): Promise<{ digest: string }> {
     const source = await repositoriesRepo.findByName(this.db, from.repository);
     if (!source) throw new BerthError('NOT_FOUND', `repository ${from.repository} not found`);
     const ref = from.reference;

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { JSONSchemaType } from 'ajv';
 import { BerthError } from '../core/errors.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseHarborQuery, parseHarborSort, type QueryTerm } from '../http/harbor-query.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
@@ -10,6 +10,7 @@ import { projectByName, repositoryOf, type ArtifactRouteDeps } from './artifact-
 import { presentRepository } from './artifacts.presenter.ts';
 import { repositoryQueryColumns, repositorySortColumns } from './repository-views.repo.ts';
 import { visibleProjectIds } from './visibility.ts';
+import { actorOf } from '../http/actor.ts';
 
 /** Harbor's Repository as an update body: only `description` changes; the rest may be sent back as received. */
 interface RepositoryReq {
@@ -93,13 +94,13 @@ export function mountRepositoryRoutes(router: Router, deps: ArtifactRouteDeps): 
     const { project, repository } = await repositoryOf(ctx, deps, 'repository:update');
     const body = await parseBody(ctx, validateRepositoryReq);
     if (body.name && body.name !== repository.name) throw new BerthError('BAD_REQUEST', 'a repository cannot be renamed');
-    await deps.repositories.update(project, repository, body.description ?? '', operatorOf(ctx.state.principal as Principal));
+    await deps.repositories.update(project, repository, body.description ?? '', actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete('/projects/:project_name/repositories/:repository_name', async (ctx) => {
     const { project, repository } = await repositoryOf(ctx, deps, 'repository:delete');
-    await deps.repositories.delete(project, repository, operatorOf(ctx.state.principal as Principal));
+    await deps.repositories.delete(project, repository, actorOf(ctx));
     ctx.status = 200;
   });
 }

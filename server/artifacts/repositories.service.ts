@@ -6,6 +6,7 @@ import type { ProjectRef } from '../projects/projects.service.ts';
 import { artifactViewsRepo } from './artifact-views.repo.ts';
 import type { ArtifactsService } from './artifacts.service.ts';
 import { repositoryViewsRepo, type RepositoryViewRow } from './repository-views.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 /** Repositories as the management API shows them: listing, description, and deletion of everything they hold. */
 export class RepositoriesService {
@@ -27,7 +28,7 @@ export class RepositoriesService {
   }
 
   /** Sets the description, the only thing about a repository the API changes. */
-  async update(project: ProjectRef, repo: RepositoryViewRow, description: string, operator: string): Promise<void> {
+  async update(project: ProjectRef, repo: RepositoryViewRow, description: string, operator: Operator): Promise<void> {
     await repositoryViewsRepo.updateDescription(this.db, repo.id, description);
     this.events.emit('repository.updated', operator, { projectId: project.id, projectName: project.name, repository: repo.name });
   }
@@ -37,7 +38,7 @@ export class RepositoriesService {
    * name, accessories with their subjects, each through ManifestService so quotas and tag immutability apply), then
    * the repository itself. A refusal (an immutable tag) stops the deletion there with what is left intact.
    */
-  async delete(project: ProjectRef, repo: RepositoryViewRow, operator: string): Promise<void> {
+  async delete(project: ProjectRef, repo: RepositoryViewRow, operator: Operator): Promise<void> {
     let deleted = 0;
     for (;;) {
       const roots = await artifactViewsRepo.roots(this.db, repo.id, 100);

@@ -49,13 +49,13 @@ export class BasicAuthenticator {
     this.throttle.check(username, address);
     const found = this.robots?.isRobotName(username) ? await this.robotLogin(username, password) : await this.userLogin(username, password);
     if (!found) {
-      this.events.emit('user.login_failed', username, { username, address });
+      this.events.emit('user.login_failed', { name: username, address }, { username, address });
       const delay = this.throttle.failure(username, address);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       throw new BerthError('UNAUTHORIZED', 'invalid username or password');
     }
     this.throttle.success(username);
-    this.events.emit('user.logged_in', username, { username, address, robot: found.principal.kind === 'robot' });
+    this.events.emit('user.logged_in', { name: username, address }, { username, address, robot: found.principal.kind === 'robot' });
 
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     // A robot's login is remembered no longer than the robot lives.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.ts';
-import { requestContext } from '../core/request-context.ts';
+import { toActor, type Operator } from '../core/actor.ts';
 import type { DomainEvent, EventMap, EventName } from './event-types.ts';
 
 type Handler = (event: DomainEvent) => void | Promise<void>;
@@ -21,26 +21,33 @@ export class EventBus {
     this.handlers.set(name, list);
   }
 
-  emit<N extends EventName>(name: N, operator: string, data: EventMap[N]): void {
+  /** Emits an event; `operator` is a request's actor (name, address, request id) or a bare name. */
+  emit<N extends EventName>(name: N, operator: Operator, data: EventMap[N]): void {
     const named = this.handlers.get(name);
     const all = this.handlers.get('*');
     if (!named && !all) return;
-    const context = requestContext.current();
+    const actor = toActor(operator);
     const event: DomainEvent<N> = {
       id: randomUUID(),
       name,
-      operator,
-      ...(context ? { address: context.address, requestId: context.requestId } : {}),
-      ...(context?.host ? { host: context.host } : {}),
+      operator: actor.name,
+      ...(actor.address ? { address: actor.address } : {}),
+      ...(actor.requestId ? { requestId: actor.requestId } : {}),
+      ...(actor.host ? { host: actor.host } : {}),
       occurredAt: new Date(),
       data,
     };
-    for (const handler of [...(named ?? []), ...(all ?? [])]) {
-      queueMicrotask(() => {
-        Promise.resolve()
-          .then(() => handler(event as DomainEvent))
-          .catch((err: unknown) => this.log.error({ err, event: name }, 'event handler failed'));
-      });
-    }
+    const handlers = [...(named ?? []), ...(all ?? [])];
+    // One microtask for all handlers: they run after the emitter goes on, and one failing never stops the others.
+    queueMicrotask(() => {
+      for (const handler of handlers) {
+        try {
+          const result = handler(event as DomainEvent);
+          if (result) result.catch((err: unknown) => this.log.error({ err, event: name }, 'event handler failed'));
+        } catch (err) {
+          this.log.error({ err, event: name }, 'event handler failed');
+        }
+      }
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { errorTable } from '../core/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { actorOf } from './actor.ts';
 import { toBerthError } from './render-error.ts';
 
 /** Statuses that mean "not allowed" rather than "not found" or "malformed": the audit log records these. */
@@ -16,8 +16,7 @@ export function noteRefusal(ctx: Context, err: unknown, events: EventBus): void 
   const e = toBerthError(err);
   const status = errorTable[e.code].status;
   if (!refusals.has(status)) return;
-  const principal = ctx.state.principal as Principal | undefined;
-  events.emit('request.refused', principal ? operatorOf(principal) : 'anonymous', {
+  events.emit('request.refused', actorOf(ctx), {
     method: ctx.method,
     path: ctx.path.slice(0, 400),
     status,

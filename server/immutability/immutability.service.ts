@@ -6,6 +6,7 @@ import { doublestar } from './doublestar.ts';
 import { compileRule, immutableBy, type CompiledRule, type ImmutableRule, type ImmutableRuleDoc } from './immutable-rule.ts';
 import type { ImmutableRuleReq, SelectorReq } from './immutable-rules.schema.ts';
 import { immutableRulesRepo, type RuleFields } from './immutable-rules.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 /** Harbor's portal allows 15 immutability rules per project; Berth enforces it on the server. */
 export const maxRulesPerProject = 15;
@@ -30,7 +31,7 @@ export class ImmutabilityService {
     return immutableRulesRepo.page(this.db, project.id, opts);
   }
 
-  async create(project: ProjectRef, req: ImmutableRuleReq, operator: string): Promise<number> {
+  async create(project: ProjectRef, req: ImmutableRuleReq, operator: Operator): Promise<number> {
     const fields = ruleFields(req);
     const result = await immutableRulesRepo.insert(this.db, project.id, fields, maxRulesPerProject);
     if (result === 'full') throw new BerthError('BAD_REQUEST', `project ${project.name} already has ${maxRulesPerProject} immutability rules, the most allowed; change or delete one`);
@@ -40,7 +41,7 @@ export class ImmutabilityService {
     return result.id;
   }
 
-  async update(project: ProjectRef, id: number, req: ImmutableRuleReq, operator: string): Promise<void> {
+  async update(project: ProjectRef, id: number, req: ImmutableRuleReq, operator: Operator): Promise<void> {
     if (req.id !== undefined && req.id !== null && req.id !== id) throw new BerthError('BAD_REQUEST', `the body's id ${req.id} does not match the rule id ${id} in the path`);
     const fields = ruleFields(req);
     const result = await immutableRulesRepo.update(this.db, project.id, id, fields);
@@ -50,7 +51,7 @@ export class ImmutabilityService {
     this.events.emit('policy.updated', operator, { kind: 'immutability', projectId: project.id, policyId: id, name: describeRule(fields.doc) });
   }
 
-  async delete(project: ProjectRef, id: number, operator: string): Promise<void> {
+  async delete(project: ProjectRef, id: number, operator: Operator): Promise<void> {
     const rule = await immutableRulesRepo.find(this.db, project.id, id);
     if (!rule || !(await immutableRulesRepo.delete(this.db, project.id, id))) throw new BerthError('NOT_FOUND', `immutability rule ${id} not found in project ${project.name}`);
     this.changed(project.id);

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import { idParam } from '../api/api-access.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { parseBody } from '../http/validate.ts';
@@ -9,6 +8,7 @@ import type { ImmutabilityService } from './immutability.service.ts';
 import { presentImmutableRule } from './immutable-rules.presenter.ts';
 import { ruleSortColumns } from './immutable-rules.repo.ts';
 import { validateImmutableRuleReq } from './immutable-rules.schema.ts';
+import { actorOf } from '../http/actor.ts';
 
 export interface ImmutableRuleRouteDeps extends ProjectRouteDeps {
   immutability: ImmutabilityService;
@@ -32,7 +32,7 @@ export function mountImmutableRuleRoutes(router: Router, deps: ImmutableRuleRout
   router.post(base, async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'immutable-tag:create');
     const body = await parseBody(ctx, validateImmutableRuleReq);
-    const id = await deps.immutability.create(project, body, operatorOf(ctx.state.principal as Principal));
+    const id = await deps.immutability.create(project, body, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${project.id}/immutabletagrules/${id}`);
   });
@@ -41,13 +41,13 @@ export function mountImmutableRuleRoutes(router: Router, deps: ImmutableRuleRout
     const project = await authorizeProject(ctx, deps, 'immutable-tag:update');
     const id = idParam(ctx, 'immutable_rule_id');
     const body = await parseBody(ctx, validateImmutableRuleReq);
-    await deps.immutability.update(project, id, body, operatorOf(ctx.state.principal as Principal));
+    await deps.immutability.update(project, id, body, actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete(`${base}/:immutable_rule_id`, async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'immutable-tag:delete');
-    await deps.immutability.delete(project, idParam(ctx, 'immutable_rule_id'), operatorOf(ctx.state.principal as Principal));
+    await deps.immutability.delete(project, idParam(ctx, 'immutable_rule_id'), actorOf(ctx));
     ctx.status = 200;
   });
 }

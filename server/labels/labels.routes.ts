@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import { BerthError } from '../core/errors.ts';
 import { idParam, requireSysadmin } from '../api/api-access.ts';
 import type { AccessPolicy } from '../auth/access.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { parseBody } from '../http/validate.ts';
@@ -13,6 +12,7 @@ import { labelSortColumns, type LabelRow } from './labels.repo.ts';
 import { presentLabel } from './labels.presenter.ts';
 import { validateLabelReq } from './labels.schema.ts';
 import type { LabelsService } from './labels.service.ts';
+import { actorOf } from '../http/actor.ts';
 
 export interface LabelRouteDeps {
   labels: LabelsService;
@@ -35,7 +35,6 @@ async function authorizeLabel(ctx: Context, deps: LabelRouteDeps, label: Pick<La
   await requireProjectPermission(ctx, deps.access, project, `label:${action}`);
 }
 
-const operator = (ctx: Context): string => operatorOf(ctx.state.principal as Principal);
 
 /** `scope` (g, the default, or p) and, for p, `project_id`. */
 function listScope(ctx: Context): { scope: 'g' | 'p'; projectId?: number } {
@@ -71,7 +70,7 @@ export function mountLabelRoutes(router: Router, deps: LabelRouteDeps): void {
     if (body.scope === 'g' && body.project_id) throw new BerthError('BAD_REQUEST', 'a global label has no project_id');
     const projectId = body.scope === 'p' ? body.project_id! : null;
     await authorizeLabel(ctx, deps, { scope: body.scope, project_id: projectId }, 'create');
-    const id = await deps.labels.create({ name: body.name, description: body.description ?? '', color: body.color ?? '', scope: body.scope, projectId }, operator(ctx));
+    const id = await deps.labels.create({ name: body.name, description: body.description ?? '', color: body.color ?? '', scope: body.scope, projectId }, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/labels/${id}`);
   });
@@ -90,14 +89,14 @@ export function mountLabelRoutes(router: Router, deps: LabelRouteDeps): void {
       throw new BerthError('BAD_REQUEST', "a label's scope and project cannot change");
     }
     const changes = { name: body.name ?? label.name, description: body.description ?? label.description, color: body.color ?? label.color };
-    await deps.labels.update(label, changes, operator(ctx));
+    await deps.labels.update(label, changes, actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete('/labels/:label_id', async (ctx) => {
     const label = await deps.labels.get(idParam(ctx, 'label_id'));
     await authorizeLabel(ctx, deps, label, 'delete');
-    await deps.labels.delete(label, operator(ctx));
+    await deps.labels.delete(label, actorOf(ctx));
     ctx.status = 200;
   });
 }

@@ -3,11 +3,12 @@ import type { JSONSchemaType } from 'ajv';
 import { BerthError } from '../core/errors.ts';
 import { idParam } from '../api/api-access.ts';
 import { roleNames, type RoleId } from '../auth/permissions.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { MemberView } from './members.repo.ts';
 import { authorizeProject, type ProjectRouteDeps } from './projects.routes.ts';
+import { actorOf } from '../http/actor.ts';
 
 interface ProjectMemberReq {
   role_id: number;
@@ -76,7 +77,7 @@ export function mountMemberRoutes(router: Router, deps: ProjectRouteDeps & { use
     const ref = body.member_user;
     if (!ref || (ref.user_id === undefined && !ref.username)) throw new BerthError('BAD_REQUEST', 'member_user needs user_id or username');
     const user = ref.user_id !== undefined && ref.user_id !== null ? await deps.users.get(ref.user_id) : await deps.users.getByName(ref.username!);
-    const id = await deps.members.addUser(project.id, user.id, body.role_id as RoleId, operatorOf(ctx.state.principal as Principal));
+    const id = await deps.members.addUser(project.id, user.id, body.role_id as RoleId, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${project.id}/members/${id}`);
   });
@@ -91,7 +92,7 @@ export function mountMemberRoutes(router: Router, deps: ProjectRouteDeps & { use
     const member = await deps.members.get(project.id, idParam(ctx, 'mid'));
     refuseSelf(ctx.state.principal as Principal, member);
     const body = await parseBody(ctx, validateRoleReq);
-    await deps.members.changeRole(member, body.role_id as RoleId, operatorOf(ctx.state.principal as Principal));
+    await deps.members.changeRole(member, body.role_id as RoleId, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -99,7 +100,7 @@ export function mountMemberRoutes(router: Router, deps: ProjectRouteDeps & { use
     const project = await authorizeProject(ctx, deps, 'member:delete');
     const member = await deps.members.get(project.id, idParam(ctx, 'mid'));
     refuseSelf(ctx.state.principal as Principal, member);
-    await deps.members.remove(member, operatorOf(ctx.state.principal as Principal));
+    await deps.members.remove(member, actorOf(ctx));
     ctx.status = 200;
   });
 }

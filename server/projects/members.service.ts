@@ -4,6 +4,7 @@ import type { RoleId } from '../auth/permissions.ts';
 import { BerthError } from '../core/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { memberViewsRepo, membersRepo, type MemberView } from './members.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 /**
  * Project memberships, with the role lookups cached: every authenticated /v2 request asks for one. Changes go
@@ -31,14 +32,14 @@ export class MembersService {
   }
 
   /** Sets a user's role whether or not they are a member yet (operators' scripts and tests; the API adds and changes separately). */
-  async setUserRole(projectId: number, userId: number, role: RoleId, operator = 'system'): Promise<void> {
+  async setUserRole(projectId: number, userId: number, role: RoleId, operator: Operator = 'system'): Promise<void> {
     await membersRepo.upsert(this.db, { projectId, entityType: 'u', entityId: userId, role });
     this.roles.delete(`${projectId}:${userId}`);
     const member = (await this.list(projectId)).find((m) => m.entity_type === 'u' && m.entity_id === userId);
     if (member) this.events.emit('member.updated', operator, { projectId, memberId: member.id, role });
   }
 
-  async removeUser(projectId: number, userId: number, operator = 'system'): Promise<boolean> {
+  async removeUser(projectId: number, userId: number, operator: Operator = 'system'): Promise<boolean> {
     const member = (await this.list(projectId)).find((m) => m.entity_type === 'u' && m.entity_id === userId);
     if (!member) return false;
     await this.remove(member, operator);
@@ -55,7 +56,7 @@ export class MembersService {
     return member;
   }
 
-  async addUser(projectId: number, userId: number, role: RoleId, operator: string): Promise<number> {
+  async addUser(projectId: number, userId: number, role: RoleId, operator: Operator): Promise<number> {
     const id = await memberViewsRepo.insertUser(this.db, projectId, userId, role);
     if (id === null) throw new BerthError('CONFLICT', 'the user is a member of the project already');
     this.roles.delete(`${projectId}:${userId}`);
@@ -63,13 +64,13 @@ export class MembersService {
     return id;
   }
 
-  async changeRole(member: MemberView, role: RoleId, operator: string): Promise<void> {
+  async changeRole(member: MemberView, role: RoleId, operator: Operator): Promise<void> {
     await memberViewsRepo.setRole(this.db, member.id, role);
     this.roles.delete(`${member.project_id}:${member.entity_id}`);
     this.events.emit('member.updated', operator, { projectId: member.project_id, memberId: member.id, role });
   }
 
-  async remove(member: MemberView, operator: string): Promise<void> {
+  async remove(member: MemberView, operator: Operator): Promise<void> {
     await memberViewsRepo.delete(this.db, member.id);
     this.roles.delete(`${member.project_id}:${member.entity_id}`);
     this.events.emit('member.removed', operator, { projectId: member.project_id, memberId: member.id });

@@ -4,7 +4,7 @@ import { BerthError } from '../core/errors.ts';
 import { requireUser } from '../api/api-access.ts';
 import type { AccessPolicy } from '../auth/access.ts';
 import type { Permission } from '../auth/permissions.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
@@ -15,6 +15,7 @@ import { presentQuotaSummary } from '../quotas/quotas.presenter.ts';
 import { projectSettings, validateProjectReq } from './projects.schema.ts';
 import type { ProjectsService } from './projects.service.ts';
 import type { QuotaService } from '../quotas/quotas.service.ts';
+import { actorOf } from '../http/actor.ts';
 
 export interface ProjectRouteDeps {
   projects: ProjectsService;
@@ -79,7 +80,7 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const settings = projectSettings(body, { public: false, metadata: {} });
     // As in Harbor, only administrators choose a project's storage limit; 0 or none means the configured default.
     const storageLimit = user.sysadmin && body.storage_limit ? body.storage_limit : undefined;
-    const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id, storageLimit }, user.username);
+    const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id, storageLimit }, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${id}`);
   });
@@ -93,13 +94,13 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const project = await authorizeProject(ctx, deps, 'project:update');
     const body = await parseBody(ctx, validateProjectReq);
     if (body.project_name && body.project_name !== project.name) throw new BerthError('BAD_REQUEST', 'a project cannot be renamed');
-    await deps.projects.update(project, projectSettings(body, project), operatorOf(ctx.state.principal as Principal));
+    await deps.projects.update(project, projectSettings(body, project), actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete('/projects/:project_name_or_id', async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'project:delete');
-    await deps.projects.delete(project, operatorOf(ctx.state.principal as Principal));
+    await deps.projects.delete(project, actorOf(ctx));
     ctx.status = 200;
   });
 

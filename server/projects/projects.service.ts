@@ -7,6 +7,7 @@ import { membersRepo } from './members.repo.ts';
 import { quotasRepo } from '../quotas/quotas.repo.ts';
 import { roles } from '../auth/permissions.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { Operator } from '../core/actor.ts';
 
 /** What the registry hot path needs to know about a project. */
 export interface ProjectRef {
@@ -68,7 +69,7 @@ export class ProjectsService {
    * Creates a project owned by `ownerId`, who becomes its ProjectAdmin, with its storage quota (`storageLimit`, else
    * the configured default), in one transaction.
    */
-  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number; storageLimit?: number }, operator: string): Promise<number> {
+  async create(p: { name: string; public: boolean; metadata: Record<string, string>; ownerId: number; storageLimit?: number }, operator: Operator): Promise<number> {
     if (p.name.length > 255 || !namePattern.test(p.name)) {
       throw new BerthError('BAD_REQUEST', 'project_name must be lower-case letters and digits, separated by single ".", "_" or "-"');
     }
@@ -85,14 +86,14 @@ export class ProjectsService {
     return id;
   }
 
-  async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }, operator: string): Promise<void> {
+  async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }, operator: Operator): Promise<void> {
     await projectsRepo.update(this.db, project.id, changes);
     this.cache.delete(project.name);
     this.events.emit('project.updated', operator, { projectId: project.id, name: project.name, public: changes.public });
   }
 
   /** Deletes an empty project; one that still holds repositories is refused with 412. */
-  async delete(project: ProjectView, operator: string): Promise<void> {
+  async delete(project: ProjectView, operator: Operator): Promise<void> {
     if (project.repo_count > 0) {
       throw new BerthError('PRECONDITION', `project ${project.name} still holds ${project.repo_count} repositories; delete them first`);
     }

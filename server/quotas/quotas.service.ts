@@ -6,6 +6,7 @@ import type { ProjectRef } from '../projects/projects.service.ts';
 import { quotaExceeded } from './quota-format.ts';
 import { QuotaRefusal } from './quota-refusal.ts';
 import { quotasRepo, type QuotaView } from './quotas.repo.ts';
+import type { Operator } from '../core/actor.ts';
 
 /** What a charge was for: the repository and the blob or manifest digest. */
 export interface ChargeSubject {
@@ -49,7 +50,7 @@ export class QuotaService {
   }
 
   /** Sets the hard limit (-1 unlimited, else at least one byte); it may be set below current usage. */
-  async setHard(id: number, hard: number, operator: string): Promise<void> {
+  async setHard(id: number, hard: number, operator: Operator): Promise<void> {
     if (hard === 0 || hard < -1 || hard > maxStorageLimit) throw new BerthError('BAD_REQUEST', `invalid value ${hard} for resource storage: use -1 (unlimited) or a number of bytes from 1 to ${maxStorageLimit}`);
     const quota = await this.get(id);
     if (!(await quotasRepo.setHard(this.db, id, hard))) throw new BerthError('NOT_FOUND', `quota ${id} not found`);
@@ -62,7 +63,7 @@ export class QuotaService {
    * and it would not fit. Advisory (a concurrent push may still take the room): the link decides. Known-unlimited
    * projects cost nothing here; `size` is only asked for when a check is made.
    */
-  async precheck(project: ProjectRef, subject: ChargeSubject, size: () => Promise<number> | number, operator: string): Promise<void> {
+  async precheck(project: ProjectRef, subject: ChargeSubject, size: () => Promise<number> | number, operator: Operator): Promise<void> {
     if (this.unlimited.has(project.id)) return;
     const standing = await quotasRepo.standing(this.db, project.id, subject.digest);
     if (!standing || standing.hard < 0) {
@@ -74,7 +75,7 @@ export class QuotaService {
   }
 
   /** After a blob link: throws the 403 when the link was refused; otherwise emits `quota.warning` if it crossed the line. */
-  afterLink(project: ProjectRef, subject: ChargeSubject, charge: LinkCharge | undefined, operator: string): void {
+  afterLink(project: ProjectRef, subject: ChargeSubject, charge: LinkCharge | undefined, operator: Operator): void {
     if (!charge) return;
     if (charge.refused) throw this.refuse(project, subject, charge.charged, charge.used, charge.hard, operator);
     this.warnIfCrossed(project, subject, charge.used - charge.charged, charge.used, charge.hard, operator);
@@ -84,7 +85,7 @@ export class QuotaService {
    * Runs a push that charges the project (`artifactsRepo.push`): a refusal from the database becomes the 403 (and
    * `quota.exceeded`), and a charge that crosses the warning line emits `quota.warning`.
    */
-  async charging<T extends { quota?: { charged: number; used: number | null; hard: number } }>(project: ProjectRef, subject: ChargeSubject, operator: string, push: () => Promise<T>): Promise<T> {
+  async charging<T extends { quota?: { charged: number; used: number | null; hard: number } }>(project: ProjectRef, subject: ChargeSubject, operator: Operator, push: () => Promise<T>): Promise<T> {
     let result: T;
     try {
       result = await push();
@@ -98,13 +99,13 @@ export class QuotaService {
     return result;
   }
 
-  private refuse(project: ProjectRef, subject: ChargeSubject, requested: number, used: number, hard: number, operator: string): BerthError {
+  private refuse(project: ProjectRef, subject: ChargeSubject, requested: number, used: number, hard: number, operator: Operator): BerthError {
     this.unlimited.delete(project.id);
     this.events.emit('quota.exceeded', operator, { projectId: project.id, projectName: project.name, ...subject, used, hard, requested });
     return quotaExceeded(project.name, requested, used, hard);
   }
 
-  private warnIfCrossed(project: ProjectRef, subject: ChargeSubject, before: number, after: number, hard: number, operator: string): void {
+  private warnIfCrossed(project: ProjectRef, subject: ChargeSubject, before: number, after: number, hard: number, operator: Operator): void {
     if (hard <= 0) return;
     const line = (hard * this.warningPercent) / 100;
     if (before < line && after >= line) {

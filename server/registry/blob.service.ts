@@ -13,6 +13,7 @@ import type { UploadStore } from '../storage/upload-store.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import type { QuotaService } from '../quotas/quotas.service.ts';
 import { RegistryCache } from './registry-cache.ts';
+import type { Operator } from '../core/actor.ts';
 
 /** The request body of an upload step, with what the client declared about it. */
 export interface UploadBody {
@@ -45,7 +46,7 @@ export class BlobService {
   }
 
   /** Links a verified blob to the repository, charging the project; throws the quota's 403 when it is refused. */
-  private async linkCharged(repo: string, project: ProjectRef, digest: string, size: number, operator: string): Promise<void> {
+  private async linkCharged(repo: string, project: ProjectRef, digest: string, size: number, operator: Operator): Promise<void> {
     const charge = await this.links.link({ repositoryName: repo, projectId: project.id, digest, size });
     this.quotas.afterLink(project, { repository: repo, digest }, charge, operator);
     this.cache.blobs.set(RegistryCache.key(repo, digest), size);
@@ -81,7 +82,7 @@ export class BlobService {
    * Links a blob another repository holds; false when the source does not have it (the caller then uploads). The
    * target project is charged like an upload: over its quota this throws 403 DENIED rather than falling back.
    */
-  async mount(repo: string, project: ProjectRef, digest: string, from: string, operator = 'system'): Promise<boolean> {
+  async mount(repo: string, project: ProjectRef, digest: string, from: string, operator: Operator = 'system'): Promise<boolean> {
     requireDigest(digest);
     const size = await blobsRepo.linkedSize(this.db, from, digest);
     if (size === null || (await this.blobs.size(digest)) !== size) return false;
@@ -107,7 +108,7 @@ export class BlobService {
   }
 
   /** Appends the final chunk (if any), verifies the digest and makes the blob visible in the repository. */
-  async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody, operator = 'system'): Promise<number> {
+  async completeUpload(repo: string, project: ProjectRef, id: string, digest: string, body?: UploadBody, operator: Operator = 'system'): Promise<number> {
     const parsed = requireDigest(digest);
     const upload = session(repo, id);
     const appended = body ? await this.uploads.append(upload, body.stream, body.start, body.length) : undefined;
@@ -118,7 +119,7 @@ export class BlobService {
   }
 
   /** A whole blob in one POST: streamed to a private upload file, verified, then published. */
-  async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody, operator = 'system'): Promise<number> {
+  async putMonolithic(repo: string, project: ProjectRef, digest: string, body: UploadBody, operator: Operator = 'system'): Promise<number> {
     const parsed = requireDigest(digest);
     const subject = { repository: repo, digest };
     // With a Content-Length the quota is checked before a byte is read.

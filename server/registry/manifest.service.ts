@@ -13,6 +13,7 @@ import { maxCachedTags, RegistryCache, type CachedArtifact } from './registry-ca
 import type { EventBus } from '../events/event-bus.ts';
 import type { ImmutabilityService } from '../immutability/immutability.service.ts';
 import type { QuotaService } from '../quotas/quotas.service.ts';
+import type { Operator } from '../core/actor.ts';
 
 export interface StoredManifest extends CachedArtifact {
   body: Buffer;
@@ -63,7 +64,7 @@ export class ManifestService {
    * The manifest with its bytes. With `pull`, this is a client's pull: `artifact.pulled` is emitted (pull
    * statistics and the audit log batch it; nothing is written to the database on this path).
    */
-  async get(repo: string, ref: Reference, pull?: { project: ProjectRef; operator: string }): Promise<StoredManifest> {
+  async get(repo: string, ref: Reference, pull?: { project: ProjectRef; operator: Operator }): Promise<StoredManifest> {
     const artifact = await this.resolve(repo, ref);
     let body = this.cache.bodies.get(artifact.digest);
     if (!body) {
@@ -95,7 +96,7 @@ export class ManifestService {
     return row.digest;
   }
 
-  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined, operator: string, options: PutOptions = {}): Promise<PushedManifest> {
+  async put(repo: string, project: ProjectRef, ref: Reference, body: Buffer, contentType: string | undefined, operator: Operator, options: PutOptions = {}): Promise<PushedManifest> {
     const manifest = parseManifest(body, contentType);
     const algorithm = ref.kind === 'digest' ? parseDigest(ref.digest)!.algorithm : 'sha256';
     const digest = digestOf(body, algorithm);
@@ -200,7 +201,7 @@ export class ManifestService {
    * Adds a tag to an artifact of the repository (the management API's tag creation): CONFLICT when the repository
    * has that tag already, whichever artifact it names (moving a tag is a push). Emits `tag.created`.
    */
-  async addTag(repo: string, project: ProjectRef, digest: string, tag: string, operator: string): Promise<void> {
+  async addTag(repo: string, project: ProjectRef, digest: string, tag: string, operator: Operator): Promise<void> {
     requireTag(tag);
     const row = await artifactsRepo.find(this.db, repo, digest);
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest });
@@ -211,7 +212,7 @@ export class ManifestService {
   }
 
   /** By tag: removes the tag only. By digest: removes the artifact and every tag pointing at it. */
-  async delete(repo: string, project: ProjectRef, ref: Reference, operator: string): Promise<void> {
+  async delete(repo: string, project: ProjectRef, ref: Reference, operator: Operator): Promise<void> {
     if (ref.kind === 'tag') {
       const rule = await this.immutability.ruleFor(project.id, repo, ref.tag);
       // An unknown tag stays a 404 even when a rule covers its name.

@@ -6,6 +6,7 @@ import { bodySchema, parseBody } from '../http/validate.ts';
 import { authorizeProject, type ProjectRouteDeps } from '../projects/projects.routes.ts';
 import type { RobotsService } from './robots.service.ts';
 import { buildPullSecret } from './pull-secret.ts';
+import { actorOf } from '../http/actor.ts';
 
 interface PullSecretReq {
   namespace?: string;
@@ -48,7 +49,7 @@ export function mountPullSecretRoutes(router: Router, deps: ProjectRouteDeps & {
       level: 'project',
       duration: body.duration ?? 30,
       permissions: [{ kind: 'project', namespace: project.name, access: [{ resource: 'repository', action: 'pull' }] }],
-    });
+    }, actorOf(ctx));
     const registryHost = deps.externalUrl ? new URL(deps.externalUrl).host : ctx.host;
     const built = buildPullSecret({ registryHost, username: robot.name, password: secret, name, namespace, serviceAccount: body.service_account ?? 'default' });
     ctx.status = 201;

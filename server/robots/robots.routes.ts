@@ -10,6 +10,7 @@ import { bodySchema, parseBody } from '../http/validate.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { RobotRow } from './robots.repo.ts';
 import type { RobotInput, RobotsService } from './robots.service.ts';
+import { actorOf } from '../http/actor.ts';
 
 /** The create body is the service's input, as Harbor's RobotCreate has it. */
 type RobotCreate = RobotInput;
@@ -120,7 +121,7 @@ export function mountRobotRoutes(router: Router, deps: RobotRouteDeps): void {
   router.post('/robots', async (ctx) => {
     const user = requireUser(ctx);
     const body = await parseBody(ctx, validateCreate);
-    const { robot, secret } = await deps.robots.create(user, { ...body, description: body.description ?? undefined, disable: body.disable ?? undefined });
+    const { robot, secret } = await deps.robots.create(user, { ...body, description: body.description ?? undefined, disable: body.disable ?? undefined }, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/robots/${robot.id}`);
     ctx.body = {
@@ -157,7 +158,7 @@ export function mountRobotRoutes(router: Router, deps: RobotRouteDeps): void {
     const user = requireUser(ctx);
     await authorizeRobot(deps, user, robot, 'robot:update');
     const body = await parseBody(ctx, validateUpdate);
-    await deps.robots.update(robot, { description: body.description ?? undefined, disable: body.disable ?? undefined, duration: body.duration ?? undefined }, user.username);
+    await deps.robots.update(robot, { description: body.description ?? undefined, disable: body.disable ?? undefined, duration: body.duration ?? undefined }, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -165,14 +166,14 @@ export function mountRobotRoutes(router: Router, deps: RobotRouteDeps): void {
     const robot = await deps.robots.get(idParam(ctx, 'robot_id'));
     const user = requireUser(ctx);
     await authorizeRobot(deps, user, robot, 'robot:update');
-    ctx.body = { secret: await deps.robots.refreshSecret(robot, user.username) };
+    ctx.body = { secret: await deps.robots.refreshSecret(robot, actorOf(ctx)) };
   });
 
   router.delete('/robots/:robot_id', async (ctx) => {
     const robot = await deps.robots.get(idParam(ctx, 'robot_id'));
     const user = requireUser(ctx);
     await authorizeRobot(deps, user, robot, 'robot:delete');
-    await deps.robots.delete(robot, user.username);
+    await deps.robots.delete(robot, actorOf(ctx));
     ctx.status = 200;
   });
 }

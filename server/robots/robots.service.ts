@@ -8,6 +8,7 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import { hashPassword, unknownAccountHash, verifyPassword } from '../users/passwords.ts';
 import { robotsRepo, type RobotPermissionDoc, type RobotRow } from './robots.repo.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { Operator } from '../core/actor.ts';
 
 export interface RobotInput {
   name: string;
@@ -46,7 +47,7 @@ export class RobotsService {
     return name.startsWith(this.prefix);
   }
 
-  async create(creator: UserPrincipal, input: RobotInput): Promise<{ robot: RobotRow; secret: string }> {
+  async create(creator: UserPrincipal, input: RobotInput, operator: Operator = creator.username): Promise<{ robot: RobotRow; secret: string }> {
     if (!namePattern.test(input.name)) throw new BerthError('BAD_REQUEST', 'the robot name must be lower-case letters and digits, separated by ".", "_" or "-"');
     if (input.duration !== -1 && input.duration < 1) throw new BerthError('BAD_REQUEST', 'duration is a number of days, or -1 for never');
     const projectId = await this.checkPermissions(creator, input.level, input.permissions);
@@ -65,7 +66,7 @@ export class RobotsService {
       creator_id: creator.id,
     });
     if (id === null) throw new BerthError('CONFLICT', `a robot named ${fullName} already exists`);
-    this.events.emit('robot.created', creator.username, { robotId: id, name: fullName, level: input.level });
+    this.events.emit('robot.created', operator, { robotId: id, name: fullName, level: input.level });
     return { robot: (await robotsRepo.findById(this.db, id))!, secret };
   }
 
@@ -108,7 +109,7 @@ export class RobotsService {
     return robotsRepo.page(this.db, opts);
   }
 
-  async update(robot: RobotRow, changes: { description?: string; disable?: boolean; duration?: number }, operator: string): Promise<void> {
+  async update(robot: RobotRow, changes: { description?: string; disable?: boolean; duration?: number }, operator: Operator): Promise<void> {
     if (changes.duration !== undefined && changes.duration !== -1 && changes.duration < 1) throw new BerthError('BAD_REQUEST', 'duration is a number of days, or -1 for never');
     await robotsRepo.update(this.db, robot.id, {
       ...(changes.description !== undefined ? { description: changes.description } : {}),
@@ -121,7 +122,7 @@ export class RobotsService {
     this.events.emit('robot.updated', operator, { robotId: robot.id, name: robot.name, disabled: changes.disable });
   }
 
-  async refreshSecret(robot: RobotRow, operator: string): Promise<string> {
+  async refreshSecret(robot: RobotRow, operator: Operator): Promise<string> {
     const secret = newSecret();
     await robotsRepo.update(this.db, robot.id, { secret_hash: await hashPassword(secret) });
     this.onCredentialsChanged();
@@ -129,7 +130,7 @@ export class RobotsService {
     return secret;
   }
 
-  async delete(robot: RobotRow, operator: string): Promise<void> {
+  async delete(robot: RobotRow, operator: Operator): Promise<void> {
     await robotsRepo.delete(this.db, robot.id);
     this.onCredentialsChanged();
     this.events.emit('robot.deleted', operator, { robotId: robot.id, name: robot.name });

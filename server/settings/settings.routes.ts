@@ -2,9 +2,9 @@ import type Router from '@koa/router';
 import { requireSysadmin } from '../api/api-access.ts';
 import type { BerthConfig } from '../config/config.schema.ts';
 import { BerthError } from '../core/errors.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { readLimitedBody } from '../http/body.ts';
 import type { SettingsService } from './settings.service.ts';
+import { actorOf } from '../http/actor.ts';
 
 /**
  * Harbor's `/configurations`: every setting Berth has, as `{value, editable}`. The run-time settings can be
@@ -29,7 +29,7 @@ export function mountSettingsRoutes(router: Router, deps: { settings: SettingsSe
   });
 
   router.put('/configurations', async (ctx) => {
-    const user = requireSysadmin(ctx);
+    requireSysadmin(ctx);
     const raw = await readLimitedBody(ctx.req, 64 * 1024);
     let changes: unknown;
     try {
@@ -38,7 +38,7 @@ export function mountSettingsRoutes(router: Router, deps: { settings: SettingsSe
       throw new BerthError('BAD_REQUEST', 'the request body is not valid JSON');
     }
     if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) throw new BerthError('BAD_REQUEST', 'the body must be an object of settings');
-    await deps.settings.update(changes as Record<string, unknown>, operatorOf(user as Principal));
+    await deps.settings.update(changes as Record<string, unknown>, actorOf(ctx));
     ctx.status = 200;
   });
 }

@@ -3,6 +3,7 @@ import type { BerthConfig } from '../config/config.schema.ts';
 import { BerthError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { operatorName, type Operator } from '../core/actor.ts';
 
 /** Settings an administrator may change at run time, by their Harbor names. */
 export interface RuntimeSettings {
@@ -77,7 +78,7 @@ export class SettingsService {
   }
 
   /** Applies changes to known, editable settings; anything else is refused with the keys named. */
-  async update(changes: Record<string, unknown>, operator: string): Promise<string[]> {
+  async update(changes: Record<string, unknown>, operator: Operator): Promise<string[]> {
     const keys = Object.keys(changes);
     const unknown = keys.filter((k) => !(k in checks));
     if (unknown.length) throw new BerthError('BAD_REQUEST', `these settings cannot be changed here: ${unknown.slice(0, 10).join(', ')}`);
@@ -88,9 +89,9 @@ export class SettingsService {
     await this.db.transaction(async (trx) => {
       for (const k of keys) {
         await trx('settings')
-          .insert({ key: k, value: JSON.stringify(changes[k]), updated_by: operator.slice(0, 255) })
+          .insert({ key: k, value: JSON.stringify(changes[k]), updated_by: operatorName(operator).slice(0, 255) })
           .onConflict('key')
-          .merge({ value: JSON.stringify(changes[k]), updated_by: operator.slice(0, 255), updated_at: trx.fn.now() });
+          .merge({ value: JSON.stringify(changes[k]), updated_by: operatorName(operator).slice(0, 255), updated_at: trx.fn.now() });
       }
     });
     await this.load();

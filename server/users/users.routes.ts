@@ -4,12 +4,13 @@ import { BerthError } from '../core/errors.ts';
 import { idParam, requireSysadmin, requireUser } from '../api/api-access.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
-import { operatorOf, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { UsersService } from './users.service.ts';
 import type { AccessPolicy } from '../auth/access.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import { presentUser } from './users.presenter.ts';
 import { validatePasswordReq, validateSysadminFlag, validateUserCreation, validateUserProfile } from './users.schema.ts';
+import { actorOf } from '../http/actor.ts';
 
 /** The signed-in user when it is `id` or an administrator; 403 otherwise. */
 function requireSelfOrSysadmin(ctx: Context, id: number) {
@@ -47,7 +48,7 @@ export function mountUserRoutes(
     const selfSignUp = caller.kind === 'anonymous' && deps.selfRegistration;
     if (!selfSignUp) requireSysadmin(ctx);
     const body = await parseBody(ctx, validateUserCreation);
-    const user = await users.create({ ...body, email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, selfSignUp ? body.username : operatorOf(caller));
+    const user = await users.create({ ...body, email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, selfSignUp ? { ...actorOf(ctx), name: body.username } : actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/users/${user.id}`);
   });
@@ -84,9 +85,9 @@ export function mountUserRoutes(
 
   router.put('/users/:user_id', async (ctx) => {
     const id = idParam(ctx, 'user_id');
-    const caller = requireSelfOrSysadmin(ctx, id);
+    requireSelfOrSysadmin(ctx, id);
     const body = await parseBody(ctx, validateUserProfile);
-    await users.updateProfile(id, { email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, caller.username);
+    await users.updateProfile(id, { email: body.email ?? undefined, realname: body.realname ?? undefined, comment: body.comment ?? undefined }, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -94,7 +95,7 @@ export function mountUserRoutes(
     const id = idParam(ctx, 'user_id');
     const admin = requireSysadmin(ctx);
     if (admin.id === id) throw new BerthError('FORBIDDEN_ACTION', 'you cannot delete your own account');
-    await users.delete(id, admin.username);
+    await users.delete(id, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -103,7 +104,7 @@ export function mountUserRoutes(
     const caller = requireSelfOrSysadmin(ctx, id);
     const body = await parseBody(ctx, validatePasswordReq);
     // Your own password needs the old one, even for an administrator: a stolen session must not lock you out.
-    await users.changePassword(id, body.new_password, body.old_password ?? undefined, caller.id === id, caller.username);
+    await users.changePassword(id, body.new_password, body.old_password ?? undefined, caller.id === id, actorOf(ctx));
     ctx.status = 200;
   });
 
@@ -112,7 +113,7 @@ export function mountUserRoutes(
     const admin = requireSysadmin(ctx);
     if (admin.id === id) throw new BerthError('FORBIDDEN_ACTION', 'you cannot change your own administrator flag');
     const body = await parseBody(ctx, validateSysadminFlag);
-    await users.setSysadmin(id, body.sysadmin_flag, admin.username);
+    await users.setSysadmin(id, body.sysadmin_flag, actorOf(ctx));
     ctx.status = 200;
   });
 }

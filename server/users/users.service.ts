@@ -6,6 +6,7 @@ import { checkPasswordPolicy } from './password-policy.ts';
 import { usersRepo } from './users.repo.ts';
 import { membersRepo } from '../projects/members.repo.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { Operator } from '../core/actor.ts';
 
 export interface UserInput {
   username: string;
@@ -36,7 +37,7 @@ export class UsersService {
     return (await usersRepo.insert(this.db, { username, passwordHash: await hashPassword(password), sysadmin, realname })) !== null;
   }
 
-  async create(input: UserInput, operator: string): Promise<UserRow> {
+  async create(input: UserInput, operator: Operator): Promise<UserRow> {
     if (!usernamePattern.test(input.username)) throw new BerthError('BAD_REQUEST', 'the username must be 1-255 characters without spaces or any of ,~#$%:"\'<>&*?\\/');
     if (input.username.startsWith(this.robotPrefix)) throw new BerthError('BAD_REQUEST', `usernames starting with "${this.robotPrefix}" are reserved for robot accounts`);
     checkPasswordPolicy(input.password);
@@ -69,7 +70,7 @@ export class UsersService {
     return usersRepo.page(this.db, opts);
   }
 
-  async updateProfile(id: number, profile: { email?: string; realname?: string; comment?: string }, operator: string): Promise<void> {
+  async updateProfile(id: number, profile: { email?: string; realname?: string; comment?: string }, operator: Operator): Promise<void> {
     await this.get(id);
     try {
       await usersRepo.update(this.db, id, {
@@ -88,7 +89,7 @@ export class UsersService {
    * Changes a password. Users changing their own must give the old one; administrators resetting someone
    * else's need not. The new password must meet the policy and differ from the old one.
    */
-  async changePassword(id: number, newPassword: string, oldPassword: string | undefined, requireOld: boolean, operator: string): Promise<void> {
+  async changePassword(id: number, newPassword: string, oldPassword: string | undefined, requireOld: boolean, operator: Operator): Promise<void> {
     const user = await this.get(id);
     if (requireOld && !(oldPassword !== undefined && (await verifyPassword(oldPassword, user.password_hash)))) {
       throw new BerthError('FORBIDDEN_ACTION', 'the old password is not correct');
@@ -100,14 +101,14 @@ export class UsersService {
     this.events.emit('user.password_changed', operator, { userId: id });
   }
 
-  async setSysadmin(id: number, sysadmin: boolean, operator: string): Promise<void> {
+  async setSysadmin(id: number, sysadmin: boolean, operator: Operator): Promise<void> {
     await this.get(id);
     await usersRepo.update(this.db, id, { sysadmin });
     this.onCredentialsChanged();
     this.events.emit('user.sysadmin_changed', operator, { userId: id, sysadmin });
   }
 
-  async delete(id: number, operator: string): Promise<void> {
+  async delete(id: number, operator: Operator): Promise<void> {
     const user = await this.get(id);
     if (user.username === 'admin') throw new BerthError('FORBIDDEN_ACTION', 'the built-in admin user cannot be deleted');
     await this.db.transaction(async (trx) => {

@@ -1,6 +1,4 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import { operatorOf, type Principal } from '../auth/principal.ts';
 import { parseHarborQuery, parseHarborSort } from '../http/harbor-query.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { parseBody } from '../http/validate.ts';
@@ -12,8 +10,8 @@ import { policyQueryColumns, policySortColumns } from './webhooks.repo.ts';
 import { validatePolicyReq } from './webhooks.schema.ts';
 import { authorizePolicy, type WebhookRouteDeps } from './webhook-access.ts';
 import { mountDeliveryRoutes } from './deliveries.routes.ts';
+import { actorOf } from '../http/actor.ts';
 
-const operator = (ctx: Context): string => operatorOf(ctx.state.principal as Principal);
 
 /** /api/v2.0/projects/{project_name_or_id}/webhook/...: Harbor's webhook API, and Berth's delivery log. */
 export function mountWebhookRoutes(router: Router, deps: WebhookRouteDeps): void {
@@ -36,7 +34,7 @@ export function mountWebhookRoutes(router: Router, deps: WebhookRouteDeps): void
   router.post(`${base}/policies`, async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'notification-policy:create');
     const body = await parseBody(ctx, validatePolicyReq);
-    const id = await deps.webhooks.create(project, body, operator(ctx));
+    const id = await deps.webhooks.create(project, body, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `${ctx.path.replace(/\/$/, '')}/${id}`);
   });
@@ -48,13 +46,13 @@ export function mountWebhookRoutes(router: Router, deps: WebhookRouteDeps): void
   router.put(`${base}/policies/:webhook_policy_id`, async (ctx) => {
     const { project, policy } = await authorizePolicy(ctx, deps, 'notification-policy:update');
     const body = await parseBody(ctx, validatePolicyReq);
-    await deps.webhooks.update(project, policy, body, operator(ctx));
+    await deps.webhooks.update(project, policy, body, actorOf(ctx));
     ctx.status = 200;
   });
 
   router.delete(`${base}/policies/:webhook_policy_id`, async (ctx) => {
     const { project, policy } = await authorizePolicy(ctx, deps, 'notification-policy:delete');
-    await deps.webhooks.delete(project, policy, operator(ctx));
+    await deps.webhooks.delete(project, policy, actorOf(ctx));
     ctx.status = 200;
   });
 

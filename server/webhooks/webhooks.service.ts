@@ -10,6 +10,7 @@ import { policyValues, type PolicyDefaults } from './policy-input.ts';
 import type { WebhookPolicyReq } from './webhooks.schema.ts';
 import { webhookPoliciesRepo, type WebhookPolicyRow } from './webhooks.repo.ts';
 import { deliveriesRepo } from './deliveries.repo.ts';
+import { operatorName, type Operator } from '../core/actor.ts';
 
 /** An enabled policy with its filters compiled, as the event subscriber uses it. */
 export interface ActivePolicy {
@@ -50,16 +51,16 @@ export class WebhooksService {
     return webhookPoliciesRepo.page(this.db, opts);
   }
 
-  async create(project: ProjectRef, req: WebhookPolicyReq, operator: string): Promise<number> {
+  async create(project: ProjectRef, req: WebhookPolicyReq, operator: Operator): Promise<number> {
     const values = policyValues(req, undefined, this.secrets, this.defaults);
-    const id = await webhookPoliciesRepo.insert(this.db, project.id, operator, values);
+    const id = await webhookPoliciesRepo.insert(this.db, project.id, operatorName(operator), values);
     if (id === null) throw new BerthError('CONFLICT', `project ${project.name} has a webhook policy named "${values.name}" already`);
     this.changed(project.id);
     this.events.emit('policy.created', operator, { kind: 'webhook', projectId: project.id, policyId: id, name: values.name });
     return id;
   }
 
-  async update(project: ProjectRef, policy: WebhookPolicyRow, req: WebhookPolicyReq, operator: string): Promise<void> {
+  async update(project: ProjectRef, policy: WebhookPolicyRow, req: WebhookPolicyReq, operator: Operator): Promise<void> {
     const values = policyValues(req, policy, this.secrets, this.defaults);
     if (!(await webhookPoliciesRepo.update(this.db, policy.id, values))) {
       throw new BerthError('CONFLICT', `project ${project.name} has a webhook policy named "${values.name}" already`);
@@ -69,7 +70,7 @@ export class WebhooksService {
   }
 
   /** Deletes a policy with its delivery log (pending deliveries are dropped with it). */
-  async delete(project: ProjectRef, policy: WebhookPolicyRow, operator: string): Promise<void> {
+  async delete(project: ProjectRef, policy: WebhookPolicyRow, operator: Operator): Promise<void> {
     await webhookPoliciesRepo.delete(this.db, policy.id);
     this.changed(project.id);
     this.events.emit('policy.deleted', operator, { kind: 'webhook', projectId: project.id, policyId: policy.id, name: policy.name });

@@ -78,10 +78,11 @@ describe.each(databaseKinds)('the audit log on %s', (kind) => {
       return e!;
     };
     find((e) => e.username === 'admin' && e.resource_type === 'user' && e.operation === 'create' && e.resource === 'auditor', 'user creation');
-    find((e) => e.resource_type === 'project' && e.operation === 'create' && e.resource === 'audited', 'project creation');
+    const created = find((e) => e.resource_type === 'project' && e.operation === 'create' && e.resource === 'audited', 'project creation');
+    expect(created.address).toMatch(/127\.0\.0\.1/);
     find((e) => e.resource_type === 'project' && e.operation === 'update' && e.resource === 'audited', 'project update');
     find((e) => e.resource_type === 'member' && e.operation === 'create', 'member added');
-    find((e) => e.resource_type === 'robot' && e.operation === 'create' && e.resource === 'robot-audited+ci', 'robot creation');
+    expect(find((e) => e.resource_type === 'robot' && e.operation === 'create' && e.resource === 'robot-audited+ci', 'robot creation').address).toMatch(/127\.0\.0\.1/);
     const failed = find((e) => e.resource_type === 'user' && e.operation === 'login' && e.resource === 'auditor' && e.operation_result === false, 'failed login');
     expect(failed.address).toMatch(/127\.0\.0\.1/);
     find((e) => e.username === 'auditor' && e.operation === 'login' && e.operation_result === true, 'successful login');

@@ -1,4 +1,4 @@
-import { operatorOf } from '../../auth/principal.ts';
+import { actorOf } from '../../http/actor.ts';
 import { readLimitedBody } from '../../http/body.ts';
 import { parseReference } from '../names.ts';
 import type { RepoRequest } from '../registry-deps.ts';
@@ -10,7 +10,7 @@ export async function getManifest(r: RepoRequest, reference: string): Promise<vo
   const ref = parseReference(reference);
   const { ctx } = r;
   // HEAD needs no bytes, so it stops at the artifact (no manifest body lookup).
-  const manifest = ctx.method === 'HEAD' ? await r.deps.manifests.resolve(r.name.full, ref) : await r.deps.manifests.get(r.name.full, ref, { project: r.project, operator: operatorOf(r.principal) });
+  const manifest = ctx.method === 'HEAD' ? await r.deps.manifests.resolve(r.name.full, ref) : await r.deps.manifests.get(r.name.full, ref, { project: r.project, operator: actorOf(r.ctx) });
   ctx.status = 200;
   ctx.set('Content-Type', manifest.mediaType);
   ctx.set('Docker-Content-Digest', manifest.digest);
@@ -24,7 +24,7 @@ export async function putManifest(r: RepoRequest, reference: string): Promise<vo
   const ref = parseReference(reference);
   const { ctx } = r;
   const body = await readLimitedBody(ctx.req, r.deps.config.registry.maxManifestBytes);
-  const pushed = await r.deps.manifests.put(r.name.full, r.project, ref, body, ctx.get('content-type') || undefined, operatorOf(r.principal));
+  const pushed = await r.deps.manifests.put(r.name.full, r.project, ref, body, ctx.get('content-type') || undefined, actorOf(r.ctx));
   ctx.status = 201;
   ctx.set('Location', manifestPath(r.name.full, pushed.digest));
   ctx.set('Docker-Content-Digest', pushed.digest);
@@ -33,6 +33,6 @@ export async function putManifest(r: RepoRequest, reference: string): Promise<vo
 
 /** DELETE /v2/<name>/manifests/<reference>: by tag removes the tag only, by digest the artifact. */
 export async function deleteManifest(r: RepoRequest, reference: string): Promise<void> {
-  await r.deps.manifests.delete(r.name.full, r.project, parseReference(reference), operatorOf(r.principal));
+  await r.deps.manifests.delete(r.name.full, r.project, parseReference(reference), actorOf(r.ctx));
   r.ctx.status = 202;
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { operatorOf } from '../../auth/principal.ts';
+import { actorOf } from '../../http/actor.ts';
 import { BerthError } from '../../core/errors.ts';
 import { contentLength, hasBody } from '../../http/body.ts';
 import { parseContentRange } from '../../http/ranges.ts';
@@ -50,10 +50,10 @@ export async function startUpload(r: RepoRequest): Promise<void> {
   const from = single(ctx, 'from');
   if (digest === '') throw new BerthError('DIGEST_INVALID', 'the digest query parameter is empty');
   if (mount && from && (await mayReadSource(r, from))) {
-    if (await r.deps.blobs.mount(r.name.full, r.project, mount, from, operatorOf(r.principal))) return answerBlob(ctx, r.name.full, mount);
+    if (await r.deps.blobs.mount(r.name.full, r.project, mount, from, actorOf(r.ctx))) return answerBlob(ctx, r.name.full, mount);
   }
   if (digest !== undefined && !mount) {
-    await r.deps.blobs.putMonolithic(r.name.full, r.project, digest, uploadBody(ctx), operatorOf(r.principal));
+    await r.deps.blobs.putMonolithic(r.name.full, r.project, digest, uploadBody(ctx), actorOf(r.ctx));
     return answerBlob(ctx, r.name.full, digest);
   }
   const id = await r.deps.blobs.startUpload(r.name.full);
@@ -90,7 +90,7 @@ export async function completeUpload(r: RepoRequest, id: string): Promise<void> 
   const digest = single(ctx, 'digest');
   if (!digest) throw new BerthError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
   const body = hasBody(ctx.req) ? uploadBody(ctx) : undefined;
-  await r.deps.blobs.completeUpload(r.name.full, r.project, id, digest, body, operatorOf(r.principal));
+  await r.deps.blobs.completeUpload(r.name.full, r.project, id, digest, body, actorOf(r.ctx));
   answerBlob(ctx, r.name.full, digest);
 }
 
