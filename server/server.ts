@@ -54,6 +54,7 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
   }, config.registry.uploadSweepMinutes * 60_000);
   sweepTimer.unref();
 
+  await services.cluster.start();
   await services.scheduler.start();
   if (config.jobs.workers) services.jobs.start();
 
@@ -86,6 +87,7 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
       await services.scheduler.stop();
       await services.jobs.stop(graceMs);
       await flushBackgroundWork(services);
+      await services.cluster.stop();
       await db.close();
       unlock();
     })();

@@ -21,6 +21,7 @@ import { RegistryCache } from './registry/registry-cache.ts';
 import { UploadSweeper } from './registry/upload-sweeper.ts';
 import { BufferPool } from './http/send-file.ts';
 import { JobQueue } from './jobs/job-queue.ts';
+import { CacheInvalidation } from './events/cache-invalidation.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { loadSecretBox, type SecretBox } from './core/secret-box.ts';
 import { AuditRecorder } from './audit/audit-recorder.ts';
@@ -59,6 +60,8 @@ export interface Services {
   readBuffers: BufferPool;
   jobs: JobQueue;
   scheduler: Scheduler;
+  /** Cache invalidation across the nodes that share a PostgreSQL database. */
+  cluster: CacheInvalidation;
   secrets: SecretBox;
   audit: AuditRecorder;
   auditLog: AuditService;
@@ -79,7 +82,9 @@ export interface Services {
 export function createServices(config: Readonly<BerthConfig>, log: Logger, db: Database, storage: StorageDriver): Services {
   const blobStore = new BlobStore(storage);
   const uploadStore = new UploadStore(storage, blobStore);
-  const cache = new RegistryCache(config.registry.manifestCacheBytes);
+  // One invalidation feed for every per-process cache; it talks to other nodes only on PostgreSQL.
+  const cluster = new CacheInvalidation(db.kind === 'postgres' ? config.database.url : undefined, log);
+  const cache = new RegistryCache(config.registry.manifestCacheBytes, cluster);
   const events = new EventBus(log);
   const jobs = new JobQueue(db.knex, events, log, {
     pollMs: config.jobs.pollMs,
@@ -87,11 +92,11 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     concurrency: config.jobs.concurrency,
   });
   const scheduler = new Scheduler(db.knex, jobs, log, config.jobs.scheduleReloadSeconds * 1000);
-  const settings = new SettingsService(db.knex, config, events, log);
-  const projects = new ProjectsService(db.knex, events, () => settings.get('storage_per_project'));
+  const settings = new SettingsService(db.knex, config, events, log, cluster);
+  const projects = new ProjectsService(db.knex, events, () => settings.get('storage_per_project'), cluster);
   const quotas = new QuotaService(db.knex, events, config.quota.warningPercent);
-  const immutability = new ImmutabilityService(db.knex, events);
-  const members = new MembersService(db.knex, events);
+  const immutability = new ImmutabilityService(db.knex, events, cluster);
+  const members = new MembersService(db.knex, events, cluster);
   const basic = new BasicAuthenticator(
     db.knex,
     events,
@@ -101,9 +106,12 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
       failureDelayMs: config.auth.failureDelayMs,
     }),
   );
+  // Verified credentials are dropped everywhere when a password, a robot's secret or an account changes.
+  cluster.register('credentials', () => basic.clear());
+  const credentialsChanged = (): void => cluster.invalidate('credentials', '*');
   const access = new AccessPolicy(members);
   const secrets = loadSecretBox(config.dataDir, config.secretKeyFile);
-  const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, () => basic.clear());
+  const robots = new RobotsService(db.knex, config.auth.robotNamePrefix, projects, access, events, credentialsChanged);
   basic.robots = robots;
   const core = {
     config,
@@ -116,7 +124,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     members,
     access,
     tokens: new TokenService(loadSigningKey(config.dataDir, config.token.privateKeyFile), config.token, projects, access),
-    users: new UsersService(db.knex, events, config.auth.robotNamePrefix, () => basic.clear()),
+    users: new UsersService(db.knex, events, config.auth.robotNamePrefix, credentialsChanged),
     events,
     blobs: new BlobService(db.knex, blobStore, uploadStore, cache, log, quotas),
     manifests: new ManifestService(db.knex, cache, events, quotas, immutability),
@@ -125,6 +133,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     uploadSweeper: new UploadSweeper(uploadStore, config.registry.uploadTtlMinutes * 60_000, log),
     jobs,
     scheduler,
+    cluster,
     quotas,
     immutability,
     audit: new AuditRecorder(db.knex, log, config.audit.pullAggregationMs),
@@ -132,7 +141,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     pullStats: new PullStats(db.knex, log, config.registry.pullStatsFlushMs),
     settings,
     secrets,
-    webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }),
+    webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }, cluster),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
   return { ...core, ...artifactServices(core, db, blobStore) };

@@ -4,6 +4,16 @@ import type { Logger } from '../core/logger.ts';
 
 type Dropper = (key: string) => void;
 
+/** What a caching service needs: name its cache once, then invalidate keys (here and on the other nodes). */
+export interface Invalidator {
+  /** Names a cache and how to drop one of its keys (`*`: everything). */
+  register(cache: string, drop: Dropper): void;
+  /** Drops `key` from `cache` here and on every other node. */
+  invalidate(cache: string, key: string): void;
+  /** Tells the other nodes only (this node has already brought its cache up to date). */
+  announce(cache: string, key: string): void;
+}
+
 interface Message {
   /** The node that made the change (it has dropped its own entries already). */
   origin: string;
@@ -23,7 +33,7 @@ const maxKey = 4000;
  * connection drops everything it holds when it reconnects, since messages may have been missed meanwhile.
  * With the embedded PGlite database there is only ever one process, so nothing is sent.
  */
-export class CacheInvalidation {
+export class CacheInvalidation implements Invalidator {
   readonly nodeId = randomUUID();
   private readonly droppers = new Map<string, Dropper[]>();
   private listener: pg.Client | undefined;
@@ -32,8 +42,13 @@ export class CacheInvalidation {
 
   constructor(
     private readonly postgresUrl: string | undefined,
-    private readonly log: Logger,
+    private readonly log?: Logger,
   ) {}
+
+  /** An invalidator for one process (the embedded database, and services built alone in tests). */
+  static local(): CacheInvalidation {
+    return new CacheInvalidation(undefined);
+  }
 
   /** Names a cache and how to drop one of its keys (`*`: everything). */
   register(cache: string, drop: Dropper): void {
@@ -45,10 +60,14 @@ export class CacheInvalidation {
   /** Drops `key` from `cache` here and on every other node. */
   invalidate(cache: string, key: string): void {
     this.dropLocal(cache, key);
+    this.announce(cache, key);
+  }
+
+  announce(cache: string, key: string): void {
     if (!this.postgresUrl || !this.listener) return;
     const payload: Message = { origin: this.nodeId, cache, key: key.length > maxKey ? '*' : key };
     this.listener.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]).catch((err: unknown) => {
-      this.log.warn({ err, cache }, 'cache invalidation could not be sent');
+      this.log?.warn({ err, cache }, 'cache invalidation could not be sent');
     });
   }
 
@@ -89,7 +108,7 @@ export class CacheInvalidation {
       lost = true;
       if (this.listener === client) this.listener = undefined;
       if (this.stopped) return;
-      this.log.warn({ err }, 'cache invalidation listener lost its connection');
+      this.log?.warn({ err }, 'cache invalidation listener lost its connection');
       this.reconnectLater();
     };
     client.on('error', onLost);
@@ -116,7 +135,7 @@ export class CacheInvalidation {
       this.connect().then(
         () => this.dropEverything(),
         (err: unknown) => {
-          this.log.warn({ err }, 'cache invalidation listener could not reconnect');
+          this.log?.warn({ err }, 'cache invalidation listener could not reconnect');
           this.reconnectLater();
         },
       );

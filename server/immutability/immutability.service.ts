@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { BerthError } from '../core/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { doublestar } from './doublestar.ts';
 import { compileRule, immutableBy, type CompiledRule, type ImmutableRule, type ImmutableRuleDoc } from './immutable-rule.ts';
@@ -14,18 +15,21 @@ export const maxRulesPerProject = 15;
 /**
  * Tag immutability: project rules (Harbor's ImmutableRule) and their evaluation. A project's enabled rules are
  * compiled once and kept in memory until they change, so checking a push costs no query once warm; changes made
- * here drop the project's entry (one process per database until cross-node invalidation exists, as for the
- * registry caches).
+ * here drop the project's entry here and on the other nodes.
  */
 export class ImmutabilityService {
   private readonly compiled = new Map<number, CompiledRule[]>();
   /** Bumped on every change to a project's rules: a load that raced a change does not fill the cache. */
   private readonly generations = new Map<number, number>();
+  private epoch = 0;
 
   constructor(
     private readonly db: Knex,
     private readonly events: EventBus,
-  ) {}
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
+  ) {
+    cluster.register('immutability', (key) => (key === '*' ? this.dropAll() : this.drop(Number(key))));
+  }
 
   page(project: ProjectRef, opts: Parameters<typeof immutableRulesRepo.page>[2]): Promise<{ rows: ImmutableRule[]; total: number }> {
     return immutableRulesRepo.page(this.db, project.id, opts);
@@ -78,13 +82,27 @@ export class ImmutabilityService {
   private async rulesOf(projectId: number): Promise<CompiledRule[]> {
     const cached = this.compiled.get(projectId);
     if (cached) return cached;
-    const generation = this.generations.get(projectId) ?? 0;
+    const generation = this.generationOf(projectId);
     const rules = (await immutableRulesRepo.enabled(this.db, projectId)).map(compileRule);
-    if ((this.generations.get(projectId) ?? 0) === generation) this.compiled.set(projectId, rules);
+    if (this.generationOf(projectId) === generation) this.compiled.set(projectId, rules);
     return rules;
   }
 
+  private generationOf(projectId: number): string {
+    return `${this.epoch}:${this.generations.get(projectId) ?? 0}`;
+  }
+
   private changed(projectId: number): void {
+    this.cluster.invalidate('immutability', String(projectId));
+  }
+
+  /** Everything, when this node may have missed changes: the epoch keeps loads in flight from refilling. */
+  private dropAll(): void {
+    this.epoch++;
+    this.compiled.clear();
+  }
+
+  private drop(projectId: number): void {
     this.generations.set(projectId, (this.generations.get(projectId) ?? 0) + 1);
     this.compiled.delete(projectId);
   }

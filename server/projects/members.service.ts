@@ -3,6 +3,7 @@ import { Lru } from '../core/lru.ts';
 import type { RoleId } from '../auth/permissions.ts';
 import { BerthError } from '../core/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 import { memberViewsRepo, membersRepo, type MemberView } from './members.repo.ts';
 import type { Operator } from '../core/actor.ts';
 
@@ -16,7 +17,10 @@ export class MembersService {
   constructor(
     private readonly db: Knex,
     private readonly events: EventBus,
-  ) {}
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
+  ) {
+    cluster.register('members', (key) => (key === '*' ? this.roles.clear() : this.roles.delete(key)));
+  }
 
   async roleOf(projectId: number, userId: number): Promise<RoleId | null> {
     const key = `${projectId}:${userId}`;
@@ -34,7 +38,7 @@ export class MembersService {
   /** Sets a user's role whether or not they are a member yet (operators' scripts and tests; the API adds and changes separately). */
   async setUserRole(projectId: number, userId: number, role: RoleId, operator: Operator = 'system'): Promise<void> {
     await membersRepo.upsert(this.db, { projectId, entityType: 'u', entityId: userId, role });
-    this.roles.delete(`${projectId}:${userId}`);
+    this.cluster.invalidate('members', `${projectId}:${userId}`);
     const member = (await this.list(projectId)).find((m) => m.entity_type === 'u' && m.entity_id === userId);
     if (member) this.events.emit('member.updated', operator, { projectId, memberId: member.id, role });
   }
@@ -59,20 +63,20 @@ export class MembersService {
   async addUser(projectId: number, userId: number, role: RoleId, operator: Operator): Promise<number> {
     const id = await memberViewsRepo.insertUser(this.db, projectId, userId, role);
     if (id === null) throw new BerthError('CONFLICT', 'the user is a member of the project already');
-    this.roles.delete(`${projectId}:${userId}`);
+    this.cluster.invalidate('members', `${projectId}:${userId}`);
     this.events.emit('member.added', operator, { projectId, memberId: id, userId, role });
     return id;
   }
 
   async changeRole(member: MemberView, role: RoleId, operator: Operator): Promise<void> {
     await memberViewsRepo.setRole(this.db, member.id, role);
-    this.roles.delete(`${member.project_id}:${member.entity_id}`);
+    this.cluster.invalidate('members', `${member.project_id}:${member.entity_id}`);
     this.events.emit('member.updated', operator, { projectId: member.project_id, memberId: member.id, role });
   }
 
   async remove(member: MemberView, operator: Operator): Promise<void> {
     await memberViewsRepo.delete(this.db, member.id);
-    this.roles.delete(`${member.project_id}:${member.entity_id}`);
+    this.cluster.invalidate('members', `${member.project_id}:${member.entity_id}`);
     this.events.emit('member.removed', operator, { projectId: member.project_id, memberId: member.id });
   }
 }

@@ -7,6 +7,7 @@ import { membersRepo } from './members.repo.ts';
 import { quotasRepo } from '../quotas/quotas.repo.ts';
 import { roles } from '../auth/permissions.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 import type { Operator } from '../core/actor.ts';
 
 /** What the registry hot path needs to know about a project. */
@@ -31,7 +32,10 @@ export class ProjectsService {
     private readonly events: EventBus,
     /** The storage limit of a project created without one (run-time setting `storage_per_project`; -1 unlimited). */
     private readonly defaultStorageLimit: () => number = () => -1,
-  ) {}
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
+  ) {
+    cluster.register('projects', (name) => (name === '*' ? this.cache.clear() : this.cache.delete(name)));
+  }
 
   async findByName(name: string): Promise<ProjectRef | null> {
     const cached = this.cache.get(name);
@@ -47,7 +51,7 @@ export class ProjectsService {
   async ensure(name: string, isPublic: boolean, ownerId: number | null): Promise<ProjectRef> {
     const row = await projectsRepo.ensure(this.db, { name, public: isPublic, ownerId });
     await quotasRepo.create(this.db, row.id, this.defaultStorageLimit());
-    this.cache.delete(name);
+    this.cluster.invalidate('projects', name);
     return toRef(row);
   }
 
@@ -81,14 +85,14 @@ export class ProjectsService {
       return created;
     });
     if (id === null) throw new BerthError('CONFLICT', `a project named "${p.name}" already exists`);
-    this.cache.delete(p.name);
+    this.cluster.invalidate('projects', p.name);
     this.events.emit('project.created', operator, { projectId: id, name: p.name, public: p.public });
     return id;
   }
 
   async update(project: ProjectView, changes: { public: boolean; metadata: Record<string, string> }, operator: Operator): Promise<void> {
     await projectsRepo.update(this.db, project.id, changes);
-    this.cache.delete(project.name);
+    this.cluster.invalidate('projects', project.name);
     this.events.emit('project.updated', operator, { projectId: project.id, name: project.name, public: changes.public });
   }
 
@@ -98,7 +102,7 @@ export class ProjectsService {
       throw new BerthError('PRECONDITION', `project ${project.name} still holds ${project.repo_count} repositories; delete them first`);
     }
     await projectsRepo.delete(this.db, project.id);
-    this.cache.delete(project.name);
+    this.cluster.invalidate('projects', project.name);
     this.events.emit('project.deleted', operator, { projectId: project.id, name: project.name });
   }
 

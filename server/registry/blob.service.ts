@@ -74,7 +74,7 @@ export class BlobService {
   async unlink(repo: string, digest: string): Promise<void> {
     requireDigest(digest);
     const removed = await blobsRepo.unlink(this.db, repo, digest);
-    this.cache.blobs.delete(RegistryCache.key(repo, digest));
+    this.cache.forgetBlob(repo, digest);
     if (removed === 0) throw new BerthError('BLOB_UNKNOWN', undefined, { digest });
   }
 

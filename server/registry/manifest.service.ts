@@ -124,7 +124,7 @@ export class ManifestService {
       tag: ref.kind === 'tag' ? ref.tag : undefined,
     }));
 
-    this.cache.tagsChanged(repo);
+    this.cache.tagsChanged(repo, ref.kind === 'tag' ? ref.tag : undefined);
     this.cache.bodies.set(digest, body);
     this.cache.artifacts.set(RegistryCache.key(repo, digest), {
       digest,
@@ -206,7 +206,7 @@ export class ManifestService {
     const row = await artifactsRepo.find(this.db, repo, digest);
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest });
     if (!(await tagsRepo.insertIfAbsent(this.db, row.repository_id, tag, row.id))) throw new BerthError('CONFLICT', `the repository ${repo} has a tag named ${tag} already`);
-    this.cache.tagsChanged(repo);
+    this.cache.tagsChanged(repo, tag);
     this.cache.tags.set(RegistryCache.key(repo, tag), digest);
     this.events.emit('tag.created', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: row.media_type, tags: [tag], size: row.size });
   }
@@ -219,7 +219,7 @@ export class ManifestService {
       if (rule && (await this.resolve(repo, ref))) throw immutableTag(repo, ref.tag, `the tag ${repo}:${ref.tag} is configured as immutable (rule ${rule.id}) and cannot be deleted`);
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
       this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
-      this.cache.tagsChanged(repo);
+      this.cache.tagsChanged(repo, ref.tag);
       if (!removed) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
       this.events.emit('tag.deleted', operator, { projectId: project.id, projectName: project.name, repository: repo, digest: removed.digest, mediaType: removed.media_type, tags: [ref.tag] });
       return;

@@ -1,4 +1,5 @@
 import { Lru } from '../core/lru.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 
 /** An artifact as the manifest GET/HEAD path needs it. */
 export interface CachedArtifact {
@@ -11,9 +12,8 @@ export interface CachedArtifact {
 /**
  * Memory caches for the pull hot path, so a manifest GET/HEAD or blob HEAD costs no query once warm.
  * Content-addressed data (manifest bodies) never goes stale. Mappings that can change (tag -> digest, which
- * repository holds which artifact or blob) are updated or dropped by the service that changes them.
- * Several Berth processes sharing one database need cross-node invalidation (PostgreSQL LISTEN/NOTIFY), which
- * arrives with the event bus; until then run one registry process per database.
+ * repository holds which artifact or blob) are updated or dropped by the service that changes them, and the change
+ * is announced to the other nodes sharing the database (`Invalidator`), which drop their copies.
  */
 /** Repositories with more tags than this are paged from the database instead of memory. */
 export const maxCachedTags = 50_000;
@@ -35,9 +35,11 @@ export class RegistryCache {
    * the cache only if it is unchanged afterwards, so a slow read cannot overwrite a newer write with old data.
    */
   private readonly generations = new Map<string, number>();
+  /** Bumped when everything is dropped (a node that lost its invalidation feed), so no read in flight refills. */
+  private epoch = 0;
 
   generation(repo: string): number {
-    return this.generations.get(repo) ?? 0;
+    return this.epoch * 2 ** 32 + (this.generations.get(repo) ?? 0);
   }
 
   isCurrent(repo: string, generation: number): boolean {
@@ -45,29 +47,71 @@ export class RegistryCache {
   }
 
   private bump(repo: string): void {
-    this.generations.set(repo, this.generation(repo) + 1);
+    this.generations.set(repo, (this.generations.get(repo) ?? 0) + 1);
   }
 
-  constructor(manifestCacheBytes: number) {
+  constructor(
+    manifestCacheBytes: number,
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
+  ) {
     this.bodies = new Lru<string, Buffer>(manifestCacheBytes, (b) => b.length + 64);
+    // What another node changed: `repo\ttag` (or just the repository when no tag moved), `repo\tdigest`.
+    cluster.register('registry.tags', (key) => this.remote(key, (repo, tag) => this.dropTags(repo, tag)));
+    cluster.register('registry.artifact', (key) => this.remote(key, (repo, digest) => digest && this.dropArtifact(repo, digest)));
+    cluster.register('registry.blob', (key) => this.remote(key, (repo, digest) => digest && this.blobs.delete(RegistryCache.key(repo, digest))));
   }
 
   static key(repo: string, item: string): string {
     return `${repo}\t${item}`;
   }
 
-  /** After a tag was created, moved or deleted in the repository. */
-  tagsChanged(repo: string): void {
+  /**
+   * After a manifest push (`tag` when it was by tag) or a tag was created, moved or deleted. Other nodes hear
+   * of tag changes only: a push by digest changes nothing they may have cached (absent artifacts are not cached).
+   */
+  tagsChanged(repo: string, tag?: string): void {
     this.bump(repo);
     this.tagLists.delete(repo);
+    if (tag !== undefined) this.cluster.announce('registry.tags', RegistryCache.key(repo, tag));
   }
 
-  /** After an artifact is deleted: forget it and every tag that pointed at it. */
+  /** After an artifact is deleted: forget it and every tag that pointed at it, here and on the other nodes. */
   forgetArtifact(repo: string, digest: string): void {
+    this.dropArtifact(repo, digest);
+    this.cluster.announce('registry.artifact', RegistryCache.key(repo, digest));
+  }
+
+  /** After a blob is unlinked from a repository. */
+  forgetBlob(repo: string, digest: string): void {
+    this.blobs.delete(RegistryCache.key(repo, digest));
+    this.cluster.announce('registry.blob', RegistryCache.key(repo, digest));
+  }
+
+  private dropTags(repo: string, tag: string | undefined): void {
+    this.bump(repo);
+    this.tagLists.delete(repo);
+    if (tag !== undefined) this.tags.delete(RegistryCache.key(repo, tag));
+  }
+
+  private dropArtifact(repo: string, digest: string): void {
     this.bump(repo);
     this.artifacts.delete(RegistryCache.key(repo, digest));
     this.tagLists.delete(repo);
     const prefix = `${repo}\t`;
     this.tags.deleteWhere((k, v) => v === digest && k.startsWith(prefix));
+  }
+
+  /** Applies another node's change; `*` (this node missed messages) drops everything that can go stale. */
+  private remote(key: string, apply: (repo: string, item: string | undefined) => void): void {
+    if (key === '*') {
+      this.epoch++;
+      this.tags.clear();
+      this.artifacts.clear();
+      this.blobs.clear();
+      this.tagLists.clear();
+      return;
+    }
+    const tab = key.indexOf('\t');
+    apply(tab < 0 ? key : key.slice(0, tab), tab < 0 ? undefined : key.slice(tab + 1));
   }
 }

@@ -3,6 +3,7 @@ import type { BerthConfig } from '../config/config.schema.ts';
 import { BerthError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 import { operatorName, type Operator } from '../core/actor.ts';
 
 /** Settings an administrator may change at run time, by their Harbor names. */
@@ -53,8 +54,13 @@ export class SettingsService {
     private readonly config: Readonly<BerthConfig>,
     private readonly events: EventBus,
     private readonly log: Logger,
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
   ) {
     this.values = defaults(config);
+    // Another node changed a setting: read them all again.
+    cluster.register('settings', () => {
+      this.load().catch((err: unknown) => this.log.warn({ err }, 'settings could not be reloaded'));
+    });
   }
 
   get<K extends SettingKey>(key: K): RuntimeSettings[K] {
@@ -95,6 +101,7 @@ export class SettingsService {
       }
     });
     await this.load();
+    this.cluster.announce('settings', '*');
     this.events.emit('config.updated', operator, { keys });
     return keys;
   }

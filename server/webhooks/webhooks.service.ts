@@ -3,6 +3,7 @@ import { BerthError } from '../core/errors.ts';
 import { Lru } from '../core/lru.ts';
 import type { SecretBox } from '../core/secret-box.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 import type { QueryTerm } from '../http/harbor-query.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { compileFilters, type FilterSubject } from './filters.ts';
@@ -28,7 +29,8 @@ export interface LastTrigger {
 /**
  * Project webhook policies. Secrets (the HMAC secret, each target's auth header) are sealed before they are
  * stored and never leave the service in clear. The enabled policies of a project are cached for the event
- * subscriber, dropped on every change made here and re-read after `cacheTtlMs` (changes made by another node).
+ * subscriber, dropped on every change (here and, through the invalidator, on the other nodes) and re-read after
+ * `cacheTtlMs` at the latest.
  */
 export class WebhooksService {
   private readonly active = new Lru<number, { loadedAt: number; policies: Promise<ActivePolicy[]> }>(10_000);
@@ -38,8 +40,11 @@ export class WebhooksService {
     private readonly secrets: SecretBox,
     private readonly events: EventBus,
     private readonly defaults: PolicyDefaults,
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
     private readonly cacheTtlMs = 30_000,
-  ) {}
+  ) {
+    cluster.register('webhooks', (key) => (key === '*' ? this.active.clear() : this.active.delete(Number(key))));
+  }
 
   async get(projectId: number, id: number): Promise<WebhookPolicyRow> {
     const row = await webhookPoliciesRepo.find(this.db, projectId, id);
@@ -106,6 +111,6 @@ export class WebhooksService {
   }
 
   private changed(projectId: number): void {
-    this.active.delete(projectId);
+    this.cluster.invalidate('webhooks', String(projectId));
   }
 }
