@@ -94,7 +94,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
   const scheduler = new Scheduler(db.knex, jobs, log, config.jobs.scheduleReloadSeconds * 1000);
   const settings = new SettingsService(db.knex, config, events, log, cluster);
   const projects = new ProjectsService(db.knex, events, () => settings.get('storage_per_project'), cluster);
-  const quotas = new QuotaService(db.knex, events, config.quota.warningPercent);
+  const quotas = new QuotaService(db.knex, events, config.quota.warningPercent, cluster);
   const immutability = new ImmutabilityService(db.knex, events, cluster);
   const members = new MembersService(db.knex, events, cluster);
   const basic = new BasicAuthenticator(
@@ -148,7 +148,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
 }
 
 /** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */
-function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access' | 'immutability'>, db: Database, blobStore: BlobStore) {
+function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access' | 'immutability' | 'quotas'>, db: Database, blobStore: BlobStore) {
   const labels = new LabelsService(db.knex, core.events);
   // No scanner exists yet: the scan overview seam (ArtifactSeams) stays empty until scanning lands.
   const artifacts = new ArtifactsService(db.knex, core.manifests, labels, new ArtifactConfigReader(blobStore), {
@@ -159,7 +159,7 @@ function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' 
     labels,
     artifacts,
     repositories,
-    copies: new CopyService(db.knex, core.manifests, core.blobs),
+    copies: new CopyService(db.knex, core.manifests, core.blobs, core.quotas),
     search: new SearchService(db.knex, core.projects, repositories, core.access),
   };
 }

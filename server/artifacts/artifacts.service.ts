@@ -119,8 +119,13 @@ export class ArtifactsService {
 
   /** Which of the artifact's tag names the project's immutability rules protect. */
   async immutableAmong(artifact: ArtifactViewRow, names: string[]): Promise<Set<string>> {
+    return this.immutableIn({ project_id: artifact.project_id, name: artifact.repository_name }, names);
+  }
+
+  /** Which of `names`, tags of the repository, the project's immutability rules protect. */
+  async immutableIn(repo: { project_id: number; name: string }, names: string[]): Promise<Set<string>> {
     if (!this.seams.immutableTags || names.length === 0) return new Set();
-    return this.seams.immutableTags(artifact.project_id, artifact.repository_name, names);
+    return this.seams.immutableTags(repo.project_id, repo.name, names);
   }
 
   /**

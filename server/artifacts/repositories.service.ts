@@ -7,6 +7,7 @@ import { artifactViewsRepo } from './artifact-views.repo.ts';
 import type { ArtifactsService } from './artifacts.service.ts';
 import { repositoryViewsRepo, type RepositoryViewRow } from './repository-views.repo.ts';
 import type { Operator } from '../core/actor.ts';
+import { tagsRepo } from './tags.repo.ts';
 
 /** Repositories as the management API shows them: listing, description, and deletion of everything they hold. */
 export class RepositoriesService {
@@ -36,9 +37,14 @@ export class RepositoriesService {
   /**
    * Deletes every artifact of the repository through the artifact delete path (indexes before the children they
    * name, accessories with their subjects, each through ManifestService so quotas and tag immutability apply), then
-   * the repository itself. A refusal (an immutable tag) stops the deletion there with what is left intact.
+   * the repository itself. A repository holding an immutable tag is refused (412) before anything is deleted.
    */
   async delete(project: ProjectRef, repo: RepositoryViewRow, operator: Operator): Promise<void> {
+    const locked = await this.artifacts.immutableIn(repo, await tagsRepo.names(this.db, repo.id, { limit: 1_000_000 }));
+    if (locked.size) {
+      const some = [...locked].sort().slice(0, 5).join(', ');
+      throw new BerthError('PRECONDITION', `the repository ${repo.name} holds immutable tags (${some}${locked.size > 5 ? ', ...' : ''}); it cannot be deleted`);
+    }
     let deleted = 0;
     for (;;) {
       const roots = await artifactViewsRepo.roots(this.db, repo.id, 100);

@@ -77,6 +77,16 @@ export const quotasRepo = {
     return (result.rows as Array<{ project: number | null }>)[0]?.project != null;
   },
 
+  /** The project's limit and usage, and which of `digests` it holds already (adding those costs nothing). */
+  async standingAmong(db: Queryable, projectId: number, digests: string[]): Promise<{ hard: number; used: number; held: Set<string> } | undefined> {
+    const row = await db('quotas as q')
+      .where('q.project_id', projectId)
+      .first<{ hard: number | string; used: number | string } | undefined>('q.hard', db.raw(`${usedSql} as used`));
+    if (!row) return undefined;
+    const held = digests.length ? await db('project_blobs').where('project_id', projectId).whereIn('digest', digests).pluck<string[]>('digest') : [];
+    return { hard: Number(row.hard), used: Number(row.used), held: new Set(held) };
+  },
+
   /** The project's limit and usage, and whether it already holds `digest` (then adding it costs nothing). */
   async standing(db: Queryable, projectId: number, digest: string): Promise<{ hard: number; used: number; held: boolean } | undefined> {
     const row = await db('quotas as q')

@@ -7,6 +7,7 @@ import { quotaExceeded } from './quota-format.ts';
 import { QuotaRefusal } from './quota-refusal.ts';
 import { quotasRepo, type QuotaView } from './quotas.repo.ts';
 import type { Operator } from '../core/actor.ts';
+import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
 
 /** What a charge was for: the repository and the blob or manifest digest. */
 export interface ChargeSubject {
@@ -31,7 +32,10 @@ export class QuotaService {
     private readonly db: Knex,
     private readonly events: EventBus,
     private readonly warningPercent: number,
-  ) {}
+    private readonly cluster: Invalidator = CacheInvalidation.local(),
+  ) {
+    cluster.register('quotas', (key) => (key === '*' ? this.unlimited.clear() : this.unlimited.delete(Number(key))));
+  }
 
   async get(id: number): Promise<QuotaView> {
     const quota = await quotasRepo.find(this.db, id);
@@ -54,7 +58,7 @@ export class QuotaService {
     if (hard === 0 || hard < -1 || hard > maxStorageLimit) throw new BerthError('BAD_REQUEST', `invalid value ${hard} for resource storage: use -1 (unlimited) or a number of bytes from 1 to ${maxStorageLimit}`);
     const quota = await this.get(id);
     if (!(await quotasRepo.setHard(this.db, id, hard))) throw new BerthError('NOT_FOUND', `quota ${id} not found`);
-    this.unlimited.delete(quota.project_id);
+    this.cluster.invalidate('quotas', String(quota.project_id));
     this.events.emit('quota.updated', operator, { projectId: quota.project_id, projectName: quota.project_name, hard });
   }
 
@@ -72,6 +76,24 @@ export class QuotaService {
     }
     const requested = await size();
     if (!standing.held && standing.used + requested > standing.hard) throw this.refuse(project, subject, requested, standing.used, standing.hard, operator);
+  }
+
+  /**
+   * Refuses, before anything is written, work that would add more than the project has room for: `items` are the
+   * blobs and manifests it would add (a server-side copy's whole plan); those the project holds cost nothing.
+   * Advisory like `precheck`: the statements that link and push still decide.
+   */
+  async precheckMany(project: ProjectRef, subject: ChargeSubject, items: Array<{ digest: string; size: number }>, operator: Operator): Promise<void> {
+    if (this.unlimited.has(project.id)) return;
+    const sizes = new Map(items.map((i) => [i.digest, i.size]));
+    const standing = await quotasRepo.standingAmong(this.db, project.id, [...sizes.keys()]);
+    if (!standing || standing.hard < 0) {
+      this.unlimited.add(project.id);
+      return;
+    }
+    let requested = 0;
+    for (const [digest, size] of sizes) if (!standing.held.has(digest)) requested += size;
+    if (requested > 0 && standing.used + requested > standing.hard) throw this.refuse(project, subject, requested, standing.used, standing.hard, operator);
   }
 
   /** After a blob link: throws the 403 when the link was refused; otherwise emits `quota.warning` if it crossed the line. */

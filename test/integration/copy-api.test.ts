@@ -127,4 +127,23 @@ describe.each(databaseKinds)('server-side copy on %s', (database) => {
     expect((await api('POST', '/projects/nothing/repositories/acc/artifacts?from=library/src:v1')).status).toBe(404);
     expect((await api('GET', '/projects/target/repositories/acc')).status).toBe(404);
   });
+
+  it('refuses a copy that cannot fit the target quota before writing anything, and lets it through once it fits', async () => {
+    const cramped = await server.services.projects.ensure('cramped', false, null);
+    const quota = await server.services.quotas.forProject(cramped.id);
+    const [row] = await server.services.db.knex('quotas').where({ project_id: cramped.id }).select<Array<{ id: number }>>('id');
+    // Room for the first child's blobs but not for the whole index with both children.
+    await server.services.quotas.setHard(row!.id, 1500, 'admin');
+    const res = await api('POST', '/projects/cramped/repositories/multi/artifacts?from=library/src:multi');
+    expect(res.status).toBe(403);
+    const error = ((await res.json()) as { errors: Array<{ code: string; message: string }> }).errors[0]!;
+    expect(error.code).toBe('DENIED');
+    expect(error.message).toMatch(/quota/);
+    expect((await server.services.quotas.forProject(cramped.id)).used).toBe(quota.used);
+    const knex = server.services.db.knex;
+    expect(await knex('repository_blobs').where({ project_id: cramped.id }).count<[{ count: string | number }]>('* as count').then((r) => Number(r[0]?.count))).toBe(0);
+    expect(await knex('artifacts').where({ project_id: cramped.id }).count<[{ count: string | number }]>('* as count').then((r) => Number(r[0]?.count))).toBe(0);
+    await server.services.quotas.setHard(row!.id, -1, 'admin');
+    expect((await api('POST', '/projects/cramped/repositories/multi/artifacts?from=library/src:multi')).status).toBe(201);
+  });
 });

@@ -254,4 +254,17 @@ describe('tag immutability', () => {
       ['release-1', true],
     ]);
   });
+
+  it('refuses to delete a repository that holds an immutable tag, deleting none of it', async () => {
+    await create('imm-status', rule('keep-*', 'keeper'));
+    await oci.pushImage('imm-status/keeper', 'scratch');
+    await oci.pushImage('imm-status/keeper', 'keep-1');
+    const res = await api('DELETE', '/projects/imm-status/repositories/keeper');
+    expect(res.status).toBe(412);
+    const error = await errorOf(res);
+    expect(error.code).toBe('PRECONDITION');
+    expect(error.message).toContain('keep-1');
+    const left = await api('GET', '/projects/imm-status/repositories/keeper/artifacts');
+    expect(((await left.json()) as unknown[]).length).toBe(2);
+  });
 });
