@@ -107,6 +107,7 @@ export class ManifestService {
     const blobSizes = await this.checkReferences(repo, manifest);
 
     const size = body.length + [...blobSizes.values()].reduce((a, b) => a + b, 0);
+    const before = this.cache.generation(repo);
     const { created } = await this.quotas.charging(project, { repository: repo, digest }, operator, () => artifactsRepo.push(this.db, {
       repositoryName: repo,
       projectId: project.id,
@@ -124,15 +125,14 @@ export class ManifestService {
       tag: ref.kind === 'tag' ? ref.tag : undefined,
     }));
 
+    // The artifact is cached for the pushes that follow (an index's children, then the index) only when nothing else
+    // changed the repository meanwhile: a delete that committed after this push must not be undone by this write.
+    const alone = this.cache.isCurrent(repo, before);
     this.cache.tagsChanged(repo, ref.kind === 'tag' ? ref.tag : undefined);
     this.cache.bodies.set(digest, body);
-    this.cache.artifacts.set(RegistryCache.key(repo, digest), {
-      digest,
-      mediaType: manifest.mediaType,
-      size: body.length,
-      subjectDigest: manifest.subject?.digest ?? null,
-    });
-    if (ref.kind === 'tag') this.cache.tags.set(RegistryCache.key(repo, ref.tag), digest);
+    if (alone) {
+      this.cache.artifacts.set(RegistryCache.key(repo, digest), { digest, mediaType: manifest.mediaType, size: body.length, subjectDigest: manifest.subject?.digest ?? null });
+    }
     const tags = ref.kind === 'tag' ? [ref.tag] : [];
     if (options.copiedFrom) this.events.emit('artifact.copied', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: manifest.mediaType, tags, size, from: options.copiedFrom });
     else this.events.emit('artifact.pushed', operator, {
@@ -207,7 +207,6 @@ export class ManifestService {
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', undefined, { digest });
     if (!(await tagsRepo.insertIfAbsent(this.db, row.repository_id, tag, row.id))) throw new BerthError('CONFLICT', `the repository ${repo} has a tag named ${tag} already`);
     this.cache.tagsChanged(repo, tag);
-    this.cache.tags.set(RegistryCache.key(repo, tag), digest);
     this.events.emit('tag.created', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: row.media_type, tags: [tag], size: row.size });
   }
 
@@ -218,7 +217,6 @@ export class ManifestService {
       // An unknown tag stays a 404 even when a rule covers its name.
       if (rule && (await this.resolve(repo, ref))) throw immutableTag(repo, ref.tag, `the tag ${repo}:${ref.tag} is configured as immutable (rule ${rule.id}) and cannot be deleted`);
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
-      this.cache.tags.delete(RegistryCache.key(repo, ref.tag));
       this.cache.tagsChanged(repo, ref.tag);
       if (!removed) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });
       this.events.emit('tag.deleted', operator, { projectId: project.id, projectName: project.name, repository: repo, digest: removed.digest, mediaType: removed.media_type, tags: [ref.tag] });

@@ -66,12 +66,13 @@ export class RegistryCache {
   }
 
   /**
-   * After a manifest push (`tag` when it was by tag) or a tag was created, moved or deleted. Other nodes hear
-   * of tag changes only: a push by digest changes nothing they may have cached (absent artifacts are not cached).
+   * After a manifest push (`tag` when it was by tag) or a tag was created, moved or deleted. The tag is dropped,
+   * not set: concurrent pushes to one tag finish their commits and their cache writes in different orders, so only
+   * a read after the change (guarded by the generation) may fill it. Other nodes hear of tag changes only: a push
+   * by digest changes nothing they may have cached (absent artifacts are not cached).
    */
   tagsChanged(repo: string, tag?: string): void {
-    this.bump(repo);
-    this.tagLists.delete(repo);
+    this.dropTags(repo, tag);
     if (tag !== undefined) this.cluster.announce('registry.tags', RegistryCache.key(repo, tag));
   }
 
