@@ -7,19 +7,10 @@ import { JobQueue, PermanentJobError, type JobDefinition } from '../../server/jo
 import { jobsRepo, type JobRow } from '../../server/jobs/jobs.repo.ts';
 import { Scheduler } from '../../server/jobs/scheduler.ts';
 import { databaseKinds, openTestDatabase } from '../helpers/databases.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const log = createLogger('silent');
 const fast = { initialDelayMs: 20, factor: 2, maxDelayMs: 200, jitter: 0 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const finished = (db: Database, id: number) => () =>
   jobsRepo.find(db.knex, id).then((j) => (j && ['succeeded', 'dead', 'cancelled'].includes(j.status) ? j : undefined));

@@ -6,18 +6,9 @@ import { databaseKinds } from '../helpers/databases.ts';
 import { OciTestClient } from '../helpers/oci-client.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
 import { jsonOf, startWebhookReceiver, validSignature, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 type Json = Record<string, any>;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const secret = 'receiver-shared-secret';
 

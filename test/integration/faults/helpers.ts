@@ -9,15 +9,7 @@ import { adminPassword } from '../../helpers/test-server.ts';
 export const adminAuth = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
 export const MiB = 1024 * 1024;
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../../helpers/wait.ts';
 
 /** The head of a request to 127.0.0.1:`port` with the admin's credentials, followed by `headers`. */
 export const requestHead = (method: string, target: string, port: number, headers: Record<string, string>): string =>
