@@ -100,6 +100,27 @@ export const auditFacts: { [N in EventName]: Describe<N> | null } = {
   'policy.updated': (d) => ({ resourceType: `${d.kind}_policy`, resource: d.name, operation: 'update', projectId: d.projectId, description: `updated ${d.kind} policy`, detail: { policyId: d.policyId } }),
   'policy.deleted': (d) => ({ resourceType: `${d.kind}_policy`, resource: d.name, operation: 'delete', projectId: d.projectId, description: `deleted ${d.kind} policy`, detail: { policyId: d.policyId } }),
   'config.updated': (d) => ({ resourceType: 'configuration', resource: d.keys.join(','), operation: 'update', projectId: null, description: `changed ${d.keys.join(', ')}` }),
+  'artifact.promoted': (d) => ({
+    resourceType: 'artifact',
+    resource: `${d.repository}@${d.digest}`,
+    operation: 'promote',
+    projectId: d.projectId,
+    description: `promoted from ${d.fromStage} to ${d.toStage} (ladder ${d.ladder})${d.tags.length ? ` as ${d.tags.join(', ')}` : ''}`,
+    detail: { promotionId: d.promotionId, from: d.fromRepository },
+  }),
+  'promotion.blocked': (d) => ({
+    resourceType: 'artifact',
+    resource: `${d.fromRepository}@${d.digest}`,
+    operation: 'promote',
+    projectId: d.projectId,
+    success: false,
+    description: `promotion to ${d.toStage} refused: ${d.failed.map((f) => `${f.type}: ${f.reason}`).join('; ')}`.slice(0, 2000),
+    detail: { promotionId: d.promotionId, ladder: d.ladder },
+  }),
+  'approval.created': (d) => ({ resourceType: 'approval', resource: `${d.digest} for ${d.stage}`, operation: 'create', projectId: d.projectId, description: `approved for ${d.stage} (ladder ${d.ladder})`, detail: { approvalId: d.approvalId } }),
+  'approval.revoked': (d) => ({ resourceType: 'approval', resource: `${d.digest} for ${d.stage}`, operation: 'delete', projectId: d.projectId, description: `revoked the approval for ${d.stage}`, detail: { approvalId: d.approvalId } }),
+  // Scanners are not operators; the report is visible on the artifact.
+  'scan.reported': null,
   'job.dead': null,
   'request.refused': (d) => ({
     resourceType: 'request',

@@ -61,7 +61,9 @@ export type Permission =
   | 'notification-policy:read'
   | 'notification-policy:create'
   | 'notification-policy:update'
-  | 'notification-policy:delete';
+  | 'notification-policy:delete'
+  | 'promotion:create'
+  | 'approval:create';
 
 // Read access to images: what LimitedGuest (and anyone, on a public project) may do.
 const readImages: Permission[] = [
@@ -77,8 +79,8 @@ const readImages: Permission[] = [
 ];
 // Guest also sees who the members are, what happened in the project, its labels, quota and immutability rules.
 const guest: Permission[] = [...readImages, 'member:list', 'log:list', 'label:list', 'label:read', 'quota:read', 'immutable-tag:list'];
-// Developer pushes, but removes nothing.
-const developer: Permission[] = [...guest, 'repository:push', 'artifact:create', 'tag:create'];
+// Developer pushes, but removes nothing; may approve an artifact for a stage (a gate decides whether it counts).
+const developer: Permission[] = [...guest, 'repository:push', 'artifact:create', 'tag:create', 'approval:create'];
 // Maintainer also deletes, labels, describes repositories and keeps the immutability rules; reads webhooks.
 const maintainer: Permission[] = [
   ...developer,
@@ -96,6 +98,8 @@ const maintainer: Permission[] = [
   'immutable-tag:delete',
   'notification-policy:list',
   'notification-policy:read',
+  // Promoting out of this project's stage (the target's gates decide whether it may enter).
+  'promotion:create',
 ];
 // ProjectAdmin also manages the project, its members, robots and webhooks.
 const projectAdmin: Permission[] = [

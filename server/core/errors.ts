@@ -43,6 +43,8 @@ export const errorTable = {
   FORBIDDEN_ACTION: { status: 403, oci: 'DENIED', harbor: 'FORBIDDEN', message: 'the operation is not allowed' },
   CONFLICT: { status: 409, oci: 'DENIED', harbor: 'CONFLICT', message: 'conflict' },
   PRECONDITION: { status: 412, oci: 'DENIED', harbor: 'PRECONDITION', message: 'precondition failed' },
+  // A policy refused it (promotion gates, pull enforcement). On /v2 clients print the spec's DENIED with the message.
+  PROJECTPOLICYVIOLATION: { status: 412, oci: 'DENIED', harbor: 'PROJECTPOLICYVIOLATION', message: 'the project policy refuses this' },
   // Harbor answers a quota violation with 403 and its DENIED code on both surfaces.
   QUOTA_EXCEEDED: { status: 403, oci: 'DENIED', harbor: 'DENIED', message: 'storage quota exceeded' },
   STORAGE_FULL: { status: 507, oci: 'UNSUPPORTED', harbor: 'INSUFFICIENT_STORAGE', message: 'the registry storage is full or not writable' },

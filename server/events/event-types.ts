@@ -28,6 +28,22 @@ export interface QuotaEventData {
   hard: number;
 }
 
+/** A promotion as its events name it. */
+export interface PromotionEventData {
+  promotionId: number;
+  ladder: string;
+  fromStage: string;
+  toStage: string;
+  /** The target project and repository (the source's for a refusal, which moved nothing). */
+  projectId: number;
+  projectName: string;
+  repository: string;
+  fromRepository: string;
+  digest: string;
+  mediaType: string;
+  tags: string[];
+}
+
 export interface EventMap {
   'user.logged_in': { username: string; address: string; robot: boolean };
   'user.login_failed': { username: string; address: string };
@@ -73,6 +89,15 @@ export interface EventMap {
   'policy.updated': { kind: string; projectId: number | null; policyId: number; name: string };
   'policy.deleted': { kind: string; projectId: number | null; policyId: number; name: string };
   'config.updated': { keys: string[] };
+  /** An artifact moved, by digest, from one stage of a promotion ladder to the next (or a named) one. */
+  'artifact.promoted': PromotionEventData;
+  /** A promotion refused by its gates (the record lists every gate with its result). */
+  'promotion.blocked': PromotionEventData & { failed: Array<{ type: string; reason: string }> };
+  /** An approval of an artifact for a stage was recorded, or revoked. */
+  'approval.created': { approvalId: number; ladder: string; stage: string; digest: string; projectId: number | null };
+  'approval.revoked': { approvalId: number; ladder: string; stage: string; digest: string; projectId: number | null };
+  /** A vulnerability report was stored for a digest (by a scanner, or through the service layer). */
+  'scan.reported': { digest: string; status: string; severity: string | null };
   /** A job gave up after its last attempt (or failed permanently). */
   'job.dead': { jobId: number; type: string; error: string };
   /**

@@ -6,6 +6,7 @@ import * as m004 from './004-artifact-management.ts';
 import * as m005 from './005-artifact-views.ts';
 import * as m006 from './006-quotas-immutability.ts';
 import * as m007 from './007-webhook-delivery-indexes.ts';
+import * as m008 from './008-promotion.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: Array<[string, Migration]> = [
   ['005-artifact-views', m005],
   ['006-quotas-immutability', m006],
   ['007-webhook-delivery-indexes', m007],
+  ['008-promotion', m008],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
