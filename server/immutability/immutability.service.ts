@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { BerthError } from '../core/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { CacheInvalidation, type Invalidator } from '../events/cache-invalidation.ts';
+import { promotedTagsRepo } from './promoted-tags.repo.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import { doublestar } from './doublestar.ts';
 import { compileRule, immutableBy, type CompiledRule, type ImmutableRule, type ImmutableRuleDoc } from './immutable-rule.ts';
@@ -17,8 +18,14 @@ export const maxRulesPerProject = 15;
  * compiled once and kept in memory until they change, so checking a push costs no query once warm; changes made
  * here drop the project's entry here and on the other nodes.
  */
+/** A project's enabled rules, compiled, and its promoted-tag locks (`repository\ttag` -> promotion id). */
+interface Compiled {
+  rules: CompiledRule[];
+  locks: Map<string, number>;
+}
+
 export class ImmutabilityService {
-  private readonly compiled = new Map<number, CompiledRule[]>();
+  private readonly compiled = new Map<number, Compiled>();
   /** Bumped on every change to a project's rules: a load that raced a change does not fill the cache. */
   private readonly generations = new Map<number, number>();
   private epoch = 0;
@@ -63,29 +70,39 @@ export class ImmutabilityService {
   }
 
   /**
-   * The enabled rule making `tag` of `repository` (the full name, `<project>/<repo>`) immutable, or undefined.
-   * A project without rules is answered from memory.
+   * What makes `tag` of `repository` (the full name, `<project>/<repo>`) immutable: an enabled rule, or a promotion
+   * that applied the tag in a stage keeping promoted tags immutable; undefined when nothing does. `why` reads
+   * "rule 3" or "promotion 12". A project without rules or locks is answered from memory.
    */
-  async ruleFor(projectId: number, repository: string, tag: string): Promise<CompiledRule | undefined> {
-    const rules = await this.rulesOf(projectId);
-    return rules.length ? immutableBy(rules, inProject(repository), tag) : undefined;
+  async ruleFor(projectId: number, repository: string, tag: string): Promise<{ id: number; why: string } | undefined> {
+    const { rules, locks } = await this.rulesOf(projectId);
+    const promotion = locks.get(`${repository}\t${tag}`);
+    if (promotion !== undefined) return { id: promotion, why: `applied by promotion ${promotion}` };
+    const rule = rules.length ? immutableBy(rules, inProject(repository), tag) : undefined;
+    return rule && { id: rule.id, why: `rule ${rule.id}` };
   }
 
   /** Which of `tags` of `repository` (the full name) are immutable: for the artifacts API's `with_immutable_status`. */
   async immutableTags(projectId: number, repository: string, tags: readonly string[]): Promise<Set<string>> {
-    const rules = await this.rulesOf(projectId);
-    if (!rules.length) return new Set();
+    const { rules, locks } = await this.rulesOf(projectId);
+    if (!rules.length && !locks.size) return new Set();
     const name = inProject(repository);
-    return new Set(tags.filter((t) => immutableBy(rules, name, t)));
+    return new Set(tags.filter((t) => locks.has(`${repository}\t${t}`) || immutableBy(rules, name, t)));
   }
 
-  private async rulesOf(projectId: number): Promise<CompiledRule[]> {
+  /** After a promotion locked tags in a project (or released them): reload its locks here and on every node. */
+  locksChanged(projectId: number): void {
+    this.changed(projectId);
+  }
+
+  private async rulesOf(projectId: number): Promise<Compiled> {
     const cached = this.compiled.get(projectId);
     if (cached) return cached;
     const generation = this.generationOf(projectId);
-    const rules = (await immutableRulesRepo.enabled(this.db, projectId)).map(compileRule);
-    if (this.generationOf(projectId) === generation) this.compiled.set(projectId, rules);
-    return rules;
+    const [rules, locks] = await Promise.all([immutableRulesRepo.enabled(this.db, projectId), promotedTagsRepo.ofProject(this.db, projectId)]);
+    const compiled = { rules: rules.map(compileRule), locks };
+    if (this.generationOf(projectId) === generation) this.compiled.set(projectId, compiled);
+    return compiled;
   }
 
   private generationOf(projectId: number): string {

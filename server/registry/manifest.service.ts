@@ -160,7 +160,7 @@ export class ManifestService {
       if (err instanceof BerthError && err.code === 'MANIFEST_UNKNOWN') return undefined;
       throw err;
     });
-    if (current !== undefined && current !== digest) throw immutableTag(repo, tag, `the tag ${repo}:${tag} is configured as immutable (rule ${rule.id}) and cannot be overwritten; push under a new tag`);
+    if (current !== undefined && current !== digest) throw immutableTag(repo, tag, `the tag ${repo}:${tag} is immutable (${rule.why}) and cannot be overwritten; push under a new tag`);
   }
 
   /**
@@ -215,7 +215,7 @@ export class ManifestService {
     if (ref.kind === 'tag') {
       const rule = await this.immutability.ruleFor(project.id, repo, ref.tag);
       // An unknown tag stays a 404 even when a rule covers its name.
-      if (rule && (await this.resolve(repo, ref))) throw immutableTag(repo, ref.tag, `the tag ${repo}:${ref.tag} is configured as immutable (rule ${rule.id}) and cannot be deleted`);
+      if (rule && (await this.resolve(repo, ref))) throw immutableTag(repo, ref.tag, `the tag ${repo}:${ref.tag} is immutable (${rule.why}) and cannot be deleted`);
       const removed = await tagsRepo.delete(this.db, repo, ref.tag);
       this.cache.tagsChanged(repo, ref.tag);
       if (!removed) throw new BerthError('MANIFEST_UNKNOWN', undefined, { tag: ref.tag });

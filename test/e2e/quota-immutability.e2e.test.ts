@@ -92,7 +92,7 @@ describe('quotas and immutability with real clients', () => {
     await copy('small', 'frozen/app:v1');
 
     const overwrite = await failure(copy('other', 'frozen/app:v1'));
-    expect(overwrite.stderr).toContain('denied: the tag frozen/app:v1 is configured as immutable');
+    expect(overwrite.stderr).toContain('denied: the tag frozen/app:v1 is immutable (rule');
     // What skopeo was told: 412 (its blobs went up before the manifest was refused).
     const otherManifest = await layoutBlob(layout(), await layoutDigest(layout(), 'other'));
     expect((await sb.registry.putManifest('frozen/app', 'v1', otherManifest, mediaTypes.ociManifest)).status).toBe(412);
@@ -103,7 +103,7 @@ describe('quotas and immutability with real clients', () => {
     await sb.buildah(['copy', container, sb.path('podman.txt'), '/podman.txt'], { storage: 'frozen' });
     await sb.buildah(['commit', '-q', '--rm', container, `${berth.host}/frozen/app:v1`], { storage: 'frozen' });
     const podman = await failure(sb.podman(['push', ...sb.registryFlags, `${berth.host}/frozen/app:v1`], { storage: 'frozen' }));
-    expect(podman.stderr).toContain('the tag frozen/app:v1 is configured as immutable');
+    expect(podman.stderr).toContain('the tag frozen/app:v1 is immutable (rule');
 
     const deleted = await failure(sb.skopeo(['delete', '--tls-verify=false', '--creds', sb.creds, sb.ref('frozen/app:v1')]));
     expect(deleted.stderr).toContain('carries the tag frozen/app:v1, configured as immutable');

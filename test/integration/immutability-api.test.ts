@@ -166,7 +166,7 @@ describe('tag immutability', () => {
       expect(res.status).toBe(412);
       const error = await errorOf(res);
       expect(error.code).toBe('DENIED');
-      expect(error.message).toMatch(/the tag imm\/app\/web:v1 is configured as immutable \(rule \d+\) and cannot be overwritten/);
+      expect(error.message).toMatch(/the tag imm\/app\/web:v1 is immutable \(rule \d+\) and cannot be overwritten/);
       expect((await oci.request('HEAD', '/v2/imm/app/web/manifests/v1')).headers.get('docker-content-digest')).toBe(v1.digest);
     });
 

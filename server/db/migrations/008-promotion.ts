@@ -93,7 +93,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('repository').notNullable();
     t.text('digest').notNullable();
     t.jsonb('tags').notNullable().defaultTo('[]');
-    // promoted, blocked, noop (already promoted)
+    // pending (gates passed, copy under way: a kill leaves this visible), promoted, blocked
     t.text('status').notNullable();
     t.text('operator').notNullable();
     t.text('address');
@@ -105,7 +105,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['to_project_id', 'id']);
     t.index(['ladder', 'to_stage', 'id']);
   });
-  await knex.raw(`alter table promotions add constraint promotions_status check (status in ('promoted', 'blocked', 'noop'))`);
+  await knex.raw(`alter table promotions add constraint promotions_status check (status in ('pending', 'promoted', 'blocked'))`);
 
   // Tags a promotion applied in a stage whose ladder keeps promoted tags immutable.
   await knex.schema.createTable('promoted_tags', (t) => {
