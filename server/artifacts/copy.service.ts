@@ -20,6 +20,7 @@ interface CopyJob {
   operator: Operator;
   /** Digests already planned in this request. */
   seen: Set<string>;
+  quiet: boolean;
 }
 
 /** One manifest to record in the target, in order, with the blobs to link first. */
@@ -45,7 +46,8 @@ export class CopyService {
     private readonly quotas: QuotaService,
   ) {}
 
-  async copy(target: { project: ProjectRef; repository: string }, from: { repository: string; reference: Reference }, operator: Operator): Promise<{ digest: string }> {
+  /** Copies an artifact; `quiet` emits no event (a promotion announces the move as one `artifact.promoted`). */
+  async copy(target: { project: ProjectRef; repository: string }, from: { repository: string; reference: Reference }, operator: Operator, options: { quiet?: boolean } = {}): Promise<{ digest: string }> {
     const source = await repositoriesRepo.findByName(this.db, from.repository);
     if (!source) throw new BerthError('NOT_FOUND', `repository ${from.repository} not found`);
     const ref = from.reference;
@@ -54,7 +56,7 @@ export class CopyService {
     if (await this.isAccessory(artifact)) throw new BerthError('DENIED', "the operation isn't supported for an artifact accessory; copy its subject");
     const tag = ref.kind === 'tag' ? ref.tag : undefined;
     if (tag && !artifact.digest.startsWith('sha256:')) throw new BerthError('BAD_REQUEST', 'a manifest with a non-sha256 digest can only be copied by digest');
-    const job: CopyJob = { target, source: { id: source.id, name: source.name }, operator, seen: new Set() };
+    const job: CopyJob = { target, source: { id: source.id, name: source.name }, operator, seen: new Set(), quiet: options.quiet ?? false };
     const steps: CopyStep[] = [];
     await this.plan(job, artifact, tag, steps);
     await this.checkQuota(job, steps, artifact.digest);
@@ -105,6 +107,7 @@ export class CopyService {
     const ref: Reference = tag ? { kind: 'tag', tag } : { kind: 'digest', digest: artifact.digest };
     await this.manifests.put(job.target.repository, job.target.project, ref, body, artifact.media_type, job.operator, {
       copiedFrom: { repository: job.source.name, digest: artifact.digest },
+      quiet: job.quiet,
     });
   }
 }

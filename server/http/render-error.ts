@@ -37,7 +37,8 @@ export function renderError(ctx: Context, err: unknown, surface: ErrorSurface, l
   const entry =
     surface === 'oci'
       ? { code: descriptor.oci, message, ...(e.detail !== undefined ? { detail: e.detail } : {}) }
-      : { code: descriptor.harbor, message };
+      : // Harbor's envelope is {code, message}; a detail (a promotion's gates) rides along, clients ignore it.
+        { code: descriptor.harbor, message, ...(e.detail !== undefined && descriptor.status < 500 ? { detail: e.detail } : {}) };
   // Koa drops the body of a HEAD response but keeps its headers, which is what HEAD should answer.
   ctx.type = 'application/json';
   ctx.body = JSON.stringify({ errors: [entry] });

@@ -23,6 +23,8 @@ export interface StoredManifest extends CachedArtifact {
 export interface PutOptions {
   /** A server-side copy from this artifact: `artifact.copied` is emitted instead of `artifact.pushed`. */
   copiedFrom?: { repository: string; digest: string };
+  /** Emit nothing: the caller announces the change as one event of its own (a promotion). */
+  quiet?: boolean;
 }
 
 export interface PushedManifest {
@@ -134,6 +136,7 @@ export class ManifestService {
       this.cache.artifacts.set(RegistryCache.key(repo, digest), { digest, mediaType: manifest.mediaType, size: body.length, subjectDigest: manifest.subject?.digest ?? null });
     }
     const tags = ref.kind === 'tag' ? [ref.tag] : [];
+    if (options.quiet) return { digest, subjectDigest: manifest.subject?.digest, created };
     if (options.copiedFrom) this.events.emit('artifact.copied', operator, { projectId: project.id, projectName: project.name, repository: repo, digest, mediaType: manifest.mediaType, tags, size, from: options.copiedFrom });
     else this.events.emit('artifact.pushed', operator, {
       projectId: project.id,

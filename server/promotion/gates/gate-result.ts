@@ -2,7 +2,8 @@ import type { GateType } from '../../policy/documents.ts';
 
 /** One gate's verdict, with what it looked at: the promotion record keeps both, so an auditor can see why. */
 export interface GateResult {
-  type: GateType;
+  /** A gate of the ladder, or `target`: the target stage itself refusing (an immutable tag, its quota). */
+  type: GateType | 'target';
   /** The stage whose entry the gate guards. */
   stage: string;
   passed: boolean;
