@@ -28,25 +28,32 @@ export function repositoryNameParam(ctx: Context, project: string): RepositoryNa
 export function copySourceParam(ctx: Context): { repository: RepositoryName; reference: Reference } {
   const from = ctx.query.from;
   if (typeof from !== 'string' || !from) throw new BerthError('BAD_REQUEST', 'from is required: <project>/<repository>:<tag> or <project>/<repository>@<digest>');
-  if (from.length > 600) throw new BerthError('BAD_REQUEST', 'from is too long');
-  const at = from.indexOf('@');
+  return parseArtifactReference(from, 'from');
+}
+
+/**
+ * `<project>/<repository>:<tag>` or `<project>/<repository>@<digest>` (`:<tag>@<digest>` names the digest, the tag
+ * being only a reminder, as Harbor reads it); `what` names the field in error messages.
+ */
+export function parseArtifactReference(text: string, what: string): { repository: RepositoryName; reference: Reference } {
+  if (text.length > 600) throw new BerthError('BAD_REQUEST', `${what} is too long`);
+  const at = text.indexOf('@');
   let name: string;
   let reference: Reference;
   if (at >= 0) {
-    // `<repository>:<tag>@<digest>` names the digest; the tag is only a reminder (Harbor reads it so too).
-    name = from.slice(0, at).replace(/:[^/]*$/, '');
-    const digest = from.slice(at + 1);
-    if (!parseDigest(digest)) throw new BerthError('BAD_REQUEST', `invalid digest in from: "${digest.slice(0, 200)}"`);
+    name = text.slice(0, at).replace(/:[^/]*$/, '');
+    const digest = text.slice(at + 1);
+    if (!parseDigest(digest)) throw new BerthError('BAD_REQUEST', `invalid digest in ${what}: "${digest.slice(0, 200)}"`);
     reference = { kind: 'digest', digest };
   } else {
-    const colon = from.lastIndexOf(':');
-    if (colon < 0 || colon < from.lastIndexOf('/')) throw new BerthError('BAD_REQUEST', 'from needs a tag (<project>/<repository>:<tag>) or a digest (@sha256:...)');
-    name = from.slice(0, colon);
-    reference = { kind: 'tag', tag: requireTag(from.slice(colon + 1)) };
+    const colon = text.lastIndexOf(':');
+    if (colon < 0 || colon < text.lastIndexOf('/')) throw new BerthError('BAD_REQUEST', `${what} needs a tag (<project>/<repository>:<tag>) or a digest (@sha256:...)`);
+    name = text.slice(0, colon);
+    reference = { kind: 'tag', tag: requireTag(text.slice(colon + 1)) };
   }
   try {
     return { repository: parseRepositoryName(name), reference };
   } catch (err) {
-    throw new BerthError('BAD_REQUEST', `invalid repository in from: ${(err as Error).message}`);
+    throw new BerthError('BAD_REQUEST', `invalid repository in ${what}: ${(err as Error).message}`);
   }
 }

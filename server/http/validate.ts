@@ -26,11 +26,11 @@ function hasNul(value: unknown): boolean {
 }
 
 /** Reads a JSON body (at most 1 MiB) and validates it; malformed or invalid input is a 400 naming the field. */
-export async function parseBody<T>(ctx: Context, validate: ValidateFunction<T>): Promise<T> {
+export async function parseBody<T>(ctx: Context, validate: ValidateFunction<T>, options: { emptyAs?: unknown } = {}): Promise<T> {
   const raw = await readLimitedBody(ctx.req, 1024 * 1024);
   let data: unknown;
   try {
-    data = JSON.parse(raw.toString('utf8') || 'null');
+    data = raw.length === 0 && options.emptyAs !== undefined ? structuredClone(options.emptyAs) : JSON.parse(raw.toString('utf8') || 'null');
   } catch {
     throw new BerthError('BAD_REQUEST', 'the request body is not valid JSON');
   }

@@ -24,6 +24,7 @@ import { originsRepo } from './origins.ts';
 export interface PromotionPorts {
   /** The ladder that has a stage in this project, if one does. */
   ladderFor(projectName: string): Promise<StoredPolicy<PromotionLadderDoc> | undefined>;
+  ladder(name: string): Promise<StoredPolicy<PromotionLadderDoc> | undefined>;
   trustPolicy(name: string): Promise<StoredPolicy<TrustPolicyDoc> | undefined>;
   latestReport(digest: string): Promise<StoredReport | undefined>;
   signatures: SignatureVerifier;

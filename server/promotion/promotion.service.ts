@@ -75,6 +75,11 @@ export class PromotionService {
     return ladder;
   }
 
+  /** The current version of a ladder, if it is applied. */
+  ladderByName(name: string): Promise<StoredPolicy<PromotionLadderDoc> | undefined> {
+    return this.ports.ladder(name);
+  }
+
   /** The artifact a reference names in a repository; NOT_FOUND otherwise. */
   async artifactAt(repository: string, reference: Reference): Promise<ArtifactViewRow> {
     const repo = await repositoriesRepo.findByName(this.db, repository);
