@@ -24,6 +24,8 @@ export interface TokenPrincipal {
   /** repository name -> granted actions (`pull`, `push`, `delete`, `*`). */
   repositories: ReadonlyMap<string, ReadonlySet<string>>;
   catalog: boolean;
+  /** Issued by the system to a scanner: its pulls bypass pull enforcement (signatures, vulnerabilities). */
+  scanner?: boolean;
 }
 
 /** Who is calling. Built once per request by `authenticate` and read by every access decision. */

@@ -70,6 +70,26 @@ export class TokenService {
     return { token: signJwt(this.key, claims), expiresIn: ttl, issuedAt: new Date(now * 1000).toISOString() };
   }
 
+  /**
+   * A short-lived pull-only token for a scanner: the system issues it (there is no endpoint that does), and pulls
+   * made with it bypass pull enforcement, as the scanner must read the images that enforcement refuses.
+   */
+  issueScannerToken(repository: string, ttlSeconds = 900): IssuedToken {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: issuer,
+      sub: 'berth-scanner',
+      aud: this.config.service,
+      exp: now + ttlSeconds,
+      nbf: now - 1,
+      iat: now,
+      jti: newJwtId(),
+      access: [{ type: 'repository', name: repository, actions: ['pull'] }],
+      berth: { scanner: true },
+    };
+    return { token: signJwt(this.key, claims), expiresIn: ttlSeconds, issuedAt: new Date(now * 1000).toISOString() };
+  }
+
   /** The actions of one scope the holder may have. */
   private async grant(holder: UserPrincipal | RobotPrincipal | { kind: 'anonymous' }, type: string, name: string, actions: string[]): Promise<string[]> {
     if (type === 'registry' && name === 'catalog') return actions.includes('*') ? ['*'] : [];
@@ -131,10 +151,10 @@ function toPrincipal(claims: Record<string, unknown>): TokenPrincipal {
       repositories.set(entry.name, set);
     }
   }
-  const b = claims.berth as { uid?: unknown; adm?: unknown } | null | undefined;
+  const b = claims.berth as { uid?: unknown; adm?: unknown; scanner?: unknown } | null | undefined;
   const holder: TokenPrincipal['holder'] =
     b && typeof b.uid === 'number' && typeof claims.sub === 'string'
       ? { kind: 'user', id: b.uid, username: claims.sub, sysadmin: b.adm === true }
       : { kind: 'anonymous' };
-  return { kind: 'token', holder, repositories, catalog };
+  return { kind: 'token', holder, repositories, catalog, ...(b?.scanner === true ? { scanner: true } : {}) };
 }

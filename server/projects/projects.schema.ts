@@ -2,7 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { bodySchema } from '../http/validate.ts';
 
 /** Project metadata keys Berth accepts; values are strings, as in Harbor. */
-export const metadataKeys = ['public', 'auto_scan', 'prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist'] as const;
+export const metadataKeys = ['public', 'auto_scan', 'prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist', 'trust_policy'] as const;
 
 export interface ProjectReq {
   project_name?: string;
@@ -45,6 +45,8 @@ export const validateProjectReq = bodySchema<ProjectReq>({
         enable_content_trust: flag,
         enable_content_trust_cosign: flag,
         reuse_sys_cve_allowlist: flag,
+        // Berth: the TrustPolicy document pulls are verified against when signature enforcement is on.
+        trust_policy: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', nullable: true },
       },
     },
     // Bytes, -1 unlimited (0: the configured default, as in Harbor); proxy-cache registries arrive with a later issue.

@@ -15,6 +15,8 @@ export interface ProjectRef {
   id: number;
   name: string;
   public: boolean;
+  /** Harbor's string settings (`prevent_vul`, `severity`, `enable_content_trust_cosign`, ...), read by pull enforcement. */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 // Harbor's project name rule, which also keeps every project a valid first component of a repository name.
@@ -115,4 +117,4 @@ export class ProjectsService {
   }
 }
 
-const toRef = (row: ProjectRow): ProjectRef => ({ id: row.id, name: row.name, public: row.public });
+const toRef = (row: ProjectRow): ProjectRef => ({ id: row.id, name: row.name, public: row.public, metadata: row.metadata ?? {} });

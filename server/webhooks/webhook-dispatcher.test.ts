@@ -16,10 +16,12 @@ describe('the webhook subscriber', () => {
       'artifact.copied': 'PUSH_ARTIFACT',
       'artifact.pulled': 'PULL_ARTIFACT',
       'artifact.deleted': 'DELETE_ARTIFACT',
+      'artifact.promoted': 'PROMOTE_ARTIFACT',
+      'promotion.blocked': 'PROMOTION_BLOCKED',
       'quota.exceeded': 'QUOTA_EXCEED',
       'quota.warning': 'QUOTA_WARNING',
     });
-    expect(supportedEventTypes).toEqual(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED', 'QUOTA_WARNING']);
+    expect(supportedEventTypes).toEqual(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'PROMOTE_ARTIFACT', 'PROMOTION_BLOCKED', 'QUOTA_EXCEED', 'QUOTA_WARNING']);
   });
 
   it('reads what a quota event says about the project, repository and artifact', () => {
@@ -32,8 +34,9 @@ describe('the webhook subscriber', () => {
       digest: 'sha256:abc',
       tags: [],
       custom: { Details: "adding 20 bytes would exceed the project's storage limit of 100 bytes (90 bytes used)" },
+      bareResource: true,
     });
     const warning = webhookEventTable.find((m) => m.event === 'quota.warning')!;
-    expect(warning.subject({ projectId: 3, projectName: 'p', used: 86, hard: 100 } as never)).toEqual({ projectId: 3, projectName: 'p', tags: [], custom: { Details: 'the project uses 86 of its 100 bytes of storage' } });
+    expect(warning.subject({ projectId: 3, projectName: 'p', used: 86, hard: 100 } as never)).toEqual({ projectId: 3, projectName: 'p', tags: [], custom: { Details: 'the project uses 86 of its 100 bytes of storage' }, bareResource: true });
   });
 });

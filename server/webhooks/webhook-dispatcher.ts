@@ -98,6 +98,7 @@ export class WebhookDispatcher {
       ...(subject.digest ? { digest: subject.digest } : {}),
       tags: subject.tags,
       ...(subject.custom ? { custom: subject.custom } : {}),
+      ...(subject.bareResource ? { bareResource: true } : {}),
     };
   }
 }

@@ -12,6 +12,8 @@ export interface EventSubject {
   tags: string[];
   /** Harbor's `custom_attributes` (quota events carry a `Details` message). */
   custom?: Record<string, string>;
+  /** Name the artifact without a resource URL (Harbor's quota events do). */
+  bareResource?: boolean;
 }
 
 interface EventMapping<N extends EventName> {
@@ -44,6 +46,7 @@ const quota = (d: EventMap['quota.warning'], details: string): EventSubject => (
   ...(d.digest ? { digest: d.digest } : {}),
   tags: [],
   custom: { Details: details },
+  bareResource: true,
 });
 
 /**
@@ -57,6 +60,40 @@ export const webhookEventTable: readonly WebhookEventMapping[] = [
   row({ event: 'artifact.copied', type: 'PUSH_ARTIFACT', cloudEventType: 'harbor.artifact.pushed', subject: artifact }),
   row({ event: 'artifact.pulled', type: 'PULL_ARTIFACT', cloudEventType: 'harbor.artifact.pulled', subject: artifact }),
   row({ event: 'artifact.deleted', type: 'DELETE_ARTIFACT', cloudEventType: 'harbor.artifact.deleted', subject: artifact }),
+  // Berth's promotions: the artifact as it now is in the target stage, with the route in custom attributes.
+  row({
+    event: 'artifact.promoted',
+    type: 'PROMOTE_ARTIFACT',
+    cloudEventType: 'berth.artifact.promoted',
+    subject: (d: EventMap['artifact.promoted']) => ({
+      projectId: d.projectId,
+      projectName: d.projectName,
+      repository: d.repository,
+      digest: d.digest,
+      tags: d.tags,
+      custom: { ladder: d.ladder, from_stage: d.fromStage, to_stage: d.toStage, from_repository: d.fromRepository, promotion_id: String(d.promotionId) },
+    }),
+  }),
+  // A refused promotion, about the artifact where it stayed (its source stage).
+  row({
+    event: 'promotion.blocked',
+    type: 'PROMOTION_BLOCKED',
+    cloudEventType: 'berth.promotion.blocked',
+    subject: (d: EventMap['promotion.blocked']) => ({
+      projectId: d.projectId,
+      projectName: d.projectName,
+      repository: d.repository,
+      digest: d.digest,
+      tags: d.tags,
+      custom: {
+        ladder: d.ladder,
+        from_stage: d.fromStage,
+        to_stage: d.toStage,
+        promotion_id: String(d.promotionId),
+        Details: d.failed.map((f) => `${f.type}: ${f.reason}`).join('; ').slice(0, 2000),
+      },
+    }),
+  }),
   row({
     event: 'quota.exceeded',
     type: 'QUOTA_EXCEED',

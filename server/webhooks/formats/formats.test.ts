@@ -58,7 +58,7 @@ describe('the Default formatter', () => {
   });
 
   it("renders a quota event with Harbor's custom attributes and no resource URL", () => {
-    const body = JSON.parse(formatDefault(pushed({ type: 'QUOTA_EXCEED', tags: [], custom: { Details: 'over the limit' } })).body);
+    const body = JSON.parse(formatDefault(pushed({ type: 'QUOTA_EXCEED', tags: [], custom: { Details: 'over the limit' }, bareResource: true })).body);
     expect(body.event_data).toEqual({
       resources: [{ digest }],
       repository: { date_created: 1677053165, name: 'busybox', namespace: 'library', repo_full_name: 'library/busybox', repo_type: 'public' },

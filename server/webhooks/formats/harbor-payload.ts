@@ -52,7 +52,7 @@ export function harborEventData(hook: HookEvent): HarborEventData {
   const reference = referenceOf(hook);
   if (hook.repository && reference) {
     // Quota events name the artifact by digest (and tag, when known) without a URL, as Harbor's quota handler does.
-    data.resources = hook.custom
+    data.resources = hook.bareResource
       ? [{ ...(hook.digest ? { digest: hook.digest } : {}), ...(hook.tags[0] ? { tag: hook.tags[0] } : {}) }]
       : [{ ...(hook.digest ? { digest: hook.digest } : {}), tag: reference, resource_url: resourceUrl(hook.registryHost, hook.repository.name, reference) }];
   }

@@ -18,6 +18,8 @@ export interface HookEvent {
   digest?: string;
   tags: string[];
   custom?: Record<string, string>;
+  /** Name the artifact without a resource URL (quota events). */
+  bareResource?: boolean;
 }
 
 /** The policy a body is rendered for (CloudEvents names it in `source`). */

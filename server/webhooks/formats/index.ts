@@ -8,14 +8,17 @@ export type { HookEvent, HookPolicy, RenderedPayload } from './hook-event.ts';
 /** A payload format: a pure formatter, and which event types a target in this format receives. */
 export interface PayloadFormatter {
   render(hook: HookEvent, policy: HookPolicy): RenderedPayload;
-  /** Rainbond deploys on whatever it receives (older consoles do not look at the type), so it gets pushes only. */
+  /**
+   * Rainbond deploys on whatever it receives (older consoles do not look at the type), so it gets what should
+   * deploy: pushes, and promotions (a promotion to prod is how a Berth pipeline ships).
+   */
   accepts(type: string): boolean;
 }
 
 const formats = {
   Default: { render: formatDefault, accepts: () => true },
   CloudEvents: { render: formatCloudEvents, accepts: () => true },
-  Rainbond: { render: formatRainbond, accepts: (type: string) => type === 'PUSH_ARTIFACT' },
+  Rainbond: { render: formatRainbond, accepts: (type: string) => type === 'PUSH_ARTIFACT' || type === 'PROMOTE_ARTIFACT' },
 } satisfies Record<string, PayloadFormatter>;
 
 export type PayloadFormatName = keyof typeof formats;

@@ -11,8 +11,12 @@ import { unixSeconds, type HookEvent, type RenderedPayload } from './hook-event.
  */
 export function formatRainbond(hook: HookEvent): RenderedPayload {
   const repository = hook.repository?.name ?? hook.project.name;
+  const harbor = harborPayload(hook);
   const body = {
-    ...harborPayload(hook),
+    ...harbor,
+    // Newer consoles deploy only on PUSH_ARTIFACT: a promotion is sent as the push into the target stage it is,
+    // with Berth's own type beside it.
+    ...(hook.type === 'PROMOTE_ARTIFACT' ? { type: 'PUSH_ARTIFACT', berth_event_type: hook.type } : {}),
     push_data: {
       pushed_at: unixSeconds(hook.occurredAt),
       pusher: hook.operator,
