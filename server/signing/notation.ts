@@ -59,7 +59,7 @@ function targetProblem(payload: Buffer, subject: NotationSubject): { digest?: st
   if (!target || typeof target.digest !== 'string') return { problem: 'the payload has no targetArtifact descriptor with a digest' };
   if (target.digest !== subject.digest) return { digest: target.digest, problem: `the payload names ${target.digest.slice(0, 80)}, not ${subject.digest}: a signature of another artifact` };
   if (target.mediaType !== subject.mediaType) return { digest: target.digest, problem: `the payload describes media type ${quote(target.mediaType)}, the artifact is ${subject.mediaType}` };
-  if (target.size !== subject.size) return { digest: target.digest, problem: `the payload describes ${quote(target.size)} bytes, the artifact's manifest has ${subject.size}` };
+  if (target.size !== subject.size) return { digest: target.digest, problem: `the payload describes ${typeof target.size === 'number' ? target.size : quote(target.size)} bytes, the artifact's manifest has ${subject.size}` };
   return { digest: target.digest };
 }
 
