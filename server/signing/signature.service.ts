@@ -58,12 +58,15 @@ export class SignatureService implements SignatureVerifier {
     if (!subject) return [];
     const ctx: Context = { trust, policyName: trust.name, now: this.clock() };
     const checks: SignatureCheck[] = [];
+    let tagged: string | undefined;
     if (digest.startsWith('sha256:')) {
-      const tagged = await tagsRepo.resolve(this.db, repository, `sha256-${digest.slice(7)}.sig`);
-      if (tagged) checks.push(...(await this.manifestChecks({ format: 'cosign', attachment: 'tag', signatureDigest: tagged.digest }, subject, ctx)));
+      tagged = (await tagsRepo.resolve(this.db, repository, `sha256-${digest.slice(7)}.sig`))?.digest;
+      if (tagged) checks.push(...(await this.manifestChecks({ format: 'cosign', attachment: 'tag', signatureDigest: tagged }, subject, ctx)));
     }
     const referrers = await artifactsRepo.referrers(this.db, repository, digest);
     for (const r of referrers.slice(0, this.maxReferrers)) {
+      // A `.sig` manifest that also names its subject is one signature, reported once (by its tag).
+      if (r.digest === tagged) continue;
       const format = referrerFormat(r.artifact_type);
       if (format) checks.push(...(await this.manifestChecks({ format, attachment: 'referrer', signatureDigest: r.digest }, subject, ctx)));
     }
