@@ -38,6 +38,7 @@ import { LabelsService } from './labels/labels.service.ts';
 import { SearchService } from './search/search.service.ts';
 import { QuotaService } from './quotas/quotas.service.ts';
 import { ImmutabilityService } from './immutability/immutability.service.ts';
+import { SignatureService } from './signing/signature.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -76,6 +77,8 @@ export interface Services {
   search: SearchService;
   quotas: QuotaService;
   immutability: ImmutabilityService;
+  /** Finds and verifies the signatures of an artifact against a trust policy. */
+  signatures: SignatureService;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -144,7 +147,7 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }, cluster),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
-  return { ...core, ...artifactServices(core, db, blobStore) };
+  return { ...core, ...artifactServices(core, db, blobStore), signatures: new SignatureService(db.knex, blobStore, log) };
 }
 
 /** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */
