@@ -39,6 +39,13 @@ import { SearchService } from './search/search.service.ts';
 import { QuotaService } from './quotas/quotas.service.ts';
 import { ImmutabilityService } from './immutability/immutability.service.ts';
 import { SignatureService } from './signing/signature.service.ts';
+import { PoliciesService } from './policy/policies.service.ts';
+import { ReportStore } from './scanning/report-store.ts';
+import { AllowlistsService } from './scanning/allowlists.service.ts';
+import { GateEvaluator, type PromotionPorts } from './promotion/gate-evaluator.ts';
+import { PromotionService } from './promotion/promotion.service.ts';
+import { ApprovalsService } from './promotion/approvals.service.ts';
+import { PullGuard } from './promotion/pull-guard.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -79,6 +86,15 @@ export interface Services {
   immutability: ImmutabilityService;
   /** Finds and verifies the signatures of an artifact against a trust policy. */
   signatures: SignatureService;
+  /** Versioned policy documents (trust policies, promotion ladders). */
+  policies: PoliciesService;
+  /** Vulnerability reports by digest (Harbor's v1.1 format). */
+  reports: ReportStore;
+  allowlists: AllowlistsService;
+  promotions: PromotionService;
+  approvals: ApprovalsService;
+  /** Pull enforcement on manifest GET/HEAD. */
+  pullGuard: PullGuard;
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -147,7 +163,40 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }, cluster),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
-  return { ...core, ...artifactServices(core, db, blobStore), signatures: new SignatureService(db.knex, blobStore, log) };
+  const artifactSide = artifactServices(core, db, blobStore);
+  return { ...core, ...artifactSide, ...promotionServices({ ...core, ...artifactSide }, db, blobStore) };
+}
+
+/** Policies, reports, allowlists, signatures and what is built on them: promotion, approvals and pull enforcement. */
+function promotionServices(
+  core: Pick<Services, 'events' | 'log' | 'projects' | 'members' | 'labels' | 'manifests' | 'copies' | 'immutability' | 'access' | 'cluster'>,
+  db: Database,
+  blobStore: BlobStore,
+) {
+  const policies = new PoliciesService(db.knex, core.events, core.projects, core.cluster, async (name) =>
+    (await db.knex('projects').whereRaw("metadata->>'trust_policy' = ?", [name]).orderBy('name').pluck('name')) as string[],
+  );
+  const reports = new ReportStore(db.knex, core.events);
+  const allowlists = new AllowlistsService(db.knex, core.events, core.projects, core.cluster);
+  const signatures = new SignatureService(db.knex, blobStore, core.log);
+  const ports: PromotionPorts = {
+    ladderFor: (project) => policies.ladderFor(project),
+    ladder: (name) => policies.ladder(name),
+    trustPolicy: (name) => policies.trustPolicy(name),
+    latestReport: (digest) => reports.latest(digest),
+    signatures,
+  };
+  const gates = new GateEvaluator(db.knex, ports, core.projects, core.members, core.labels, (projectId) => allowlists.effective(projectId));
+  const promotions = new PromotionService(db.knex, ports, gates, core.projects, core.manifests, core.copies, core.immutability, core.events);
+  return {
+    signatures,
+    policies,
+    reports,
+    allowlists,
+    promotions,
+    approvals: new ApprovalsService(db.knex, promotions, core.projects, core.access, core.events),
+    pullGuard: new PullGuard(db.knex, ports, (projectId) => allowlists.effective(projectId), core.cluster),
+  };
 }
 
 /** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */

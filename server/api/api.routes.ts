@@ -22,6 +22,9 @@ import { mountLabelRoutes } from '../labels/labels.routes.ts';
 import { mountSearchRoutes } from '../search/search.routes.ts';
 import { mountQuotaRoutes } from '../quotas/quotas.routes.ts';
 import { mountImmutableRuleRoutes } from '../immutability/immutable-rules.routes.ts';
+import { mountPolicyRoutes } from '../policy/policies.routes.ts';
+import { mountAllowlistRoutes } from '../scanning/allowlists.routes.ts';
+import { mountPromotionRoutes } from '../promotion/promotion.routes.ts';
 
 const version = 'v0.1.0';
 
@@ -73,6 +76,7 @@ export function apiRoutes(services: Services): Middleware[] {
       return settings.get('project_creation_restriction');
     },
     quotas: services.quotas,
+    allowlists: services.allowlists,
   };
   mountProjectRoutes(router, projectDeps);
   mountMemberRoutes(router, { ...projectDeps, users: services.users });
@@ -91,6 +95,9 @@ export function apiRoutes(services: Services): Middleware[] {
   mountSearchRoutes(router, { search: services.search, members: services.members });
   mountQuotaRoutes(router, { quotas: services.quotas });
   mountImmutableRuleRoutes(router, { ...projectDeps, immutability: services.immutability });
+  mountPolicyRoutes(router, { policies: services.policies });
+  mountAllowlistRoutes(router, { allowlists: services.allowlists });
+  mountPromotionRoutes(router, { ...artifactDeps, promotions: services.promotions, approvals: services.approvals });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

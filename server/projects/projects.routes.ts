@@ -12,6 +12,9 @@ import type { MembersService } from './members.service.ts';
 import { projectQueryColumns, projectSortColumns, type ProjectView } from './projects.repo.ts';
 import { presentProject } from './projects.presenter.ts';
 import { presentQuotaSummary } from '../quotas/quotas.presenter.ts';
+import type { AllowlistsService } from '../scanning/allowlists.service.ts';
+import { presentAllowlist } from '../scanning/allowlists.presenter.ts';
+import { allowlistItems } from '../scanning/allowlists.schema.ts';
 import { projectSettings, validateProjectReq } from './projects.schema.ts';
 import type { ProjectsService } from './projects.service.ts';
 import type { QuotaService } from '../quotas/quotas.service.ts';
@@ -24,6 +27,8 @@ export interface ProjectRouteDeps {
   creationRestriction: 'everyone' | 'adminonly';
   /** For the summary's quota block; omitted, the summary has none. */
   quotas?: QuotaService;
+  /** Project CVE allowlists (`cve_allowlist` in the project body); omitted, projects carry none. */
+  allowlists?: AllowlistsService;
 }
 
 /**
@@ -81,13 +86,15 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     // As in Harbor, only administrators choose a project's storage limit; 0 or none means the configured default.
     const storageLimit = user.sysadmin && body.storage_limit ? body.storage_limit : undefined;
     const id = await deps.projects.create({ name: body.project_name, ...settings, ownerId: user.id, storageLimit }, actorOf(ctx));
+    if (body.cve_allowlist && deps.allowlists) await deps.allowlists.set(id, allowlistItems(body.cve_allowlist), body.cve_allowlist.expires_at ?? null, actorOf(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v2.0/projects/${id}`);
   });
 
   router.get('/projects/:project_name_or_id', async (ctx) => {
     const project = await authorizeProject(ctx, deps, 'project:read');
-    ctx.body = presentProject(project, await roleOf(deps, ctx.state.principal as Principal, project.id));
+    const allowlist = deps.allowlists ? presentAllowlist(await deps.allowlists.get(project.id)) : undefined;
+    ctx.body = { ...presentProject(project, await roleOf(deps, ctx.state.principal as Principal, project.id)), ...(allowlist ? { cve_allowlist: allowlist } : {}) };
   });
 
   router.put('/projects/:project_name_or_id', async (ctx) => {
@@ -95,6 +102,7 @@ export function mountProjectRoutes(router: Router, deps: ProjectRouteDeps): void
     const body = await parseBody(ctx, validateProjectReq);
     if (body.project_name && body.project_name !== project.name) throw new BerthError('BAD_REQUEST', 'a project cannot be renamed');
     await deps.projects.update(project, projectSettings(body, project), actorOf(ctx));
+    if (body.cve_allowlist && deps.allowlists) await deps.allowlists.set(project.id, allowlistItems(body.cve_allowlist), body.cve_allowlist.expires_at ?? null, actorOf(ctx));
     ctx.status = 200;
   });
 

@@ -1,3 +1,4 @@
+import { allowlistSchema, type AllowlistReq } from '../scanning/allowlists.schema.ts';
 import type { JSONSchemaType } from 'ajv';
 import { bodySchema } from '../http/validate.ts';
 
@@ -10,6 +11,8 @@ export interface ProjectReq {
   metadata?: Partial<Record<(typeof metadataKeys)[number], string>>;
   storage_limit?: number;
   registry_id?: number | null;
+  /** Harbor's project CVE allowlist (used when `reuse_sys_cve_allowlist` is "false"). */
+  cve_allowlist?: AllowlistReq | null;
 }
 
 /**
@@ -52,5 +55,6 @@ export const validateProjectReq = bodySchema<ProjectReq>({
     // Bytes, -1 unlimited (0: the configured default, as in Harbor); proxy-cache registries arrive with a later issue.
     storage_limit: { type: 'integer', minimum: -1, maximum: Number.MAX_SAFE_INTEGER, nullable: true },
     registry_id: { type: 'integer', nullable: true },
+    cve_allowlist: { ...allowlistSchema, nullable: true },
   },
 } as unknown as JSONSchemaType<ProjectReq>);

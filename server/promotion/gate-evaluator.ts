@@ -19,6 +19,7 @@ import { evaluateSignatureGate } from './gates/signature.gate.ts';
 import { evaluateVulnerabilityGate } from './gates/vulnerability.gate.ts';
 import { gatesInto } from './ladder.ts';
 import { originsRepo } from './origins.ts';
+import type { AllowlistOf } from './pull-guard.ts';
 
 /** What promotion needs from the policy store, the report store and signature verification. */
 export interface PromotionPorts {
@@ -55,6 +56,8 @@ export class GateEvaluator {
     private readonly projects: ProjectsService,
     private readonly members: MembersService,
     private readonly labels: LabelsService,
+    /** The CVE allowlist that applies in a project (Harbor's system or project list), added to the gate's own. */
+    private readonly allowlistOf?: AllowlistOf,
   ) {}
 
   async evaluate(ladder: StoredPolicy<PromotionLadderDoc>, entered: LadderStage[], candidate: Candidate, now = new Date()): Promise<Evaluation> {
@@ -98,8 +101,11 @@ export class GateEvaluator {
       }
       case 'vulnerability': {
         const report = await once('report', () => this.reportFor(c.artifact));
-        const verdict = evaluateVulnerabilityGate(gate, { report, now });
-        return { result: { ...base, passed: verdict.passed, reason: verdict.reason, inputs: { evaluatedAt: now.toISOString(), report: verdict.summary } }, approvalIds: [] };
+        const projectList = await this.projectAllowlist(stage.project);
+        const effective = projectList ? { ...gate, allowlist: [...(gate.allowlist ?? []), ...projectList.entries] } : gate;
+        const verdict = evaluateVulnerabilityGate(effective, { report, now });
+        const allowlists = { gate: gate.allowlist ?? [], project: projectList ? { source: projectList.source, cves: projectList.entries.map((e) => e.id), expiresAt: projectList.expiresAt } : null };
+        return { result: { ...base, passed: verdict.passed, reason: verdict.reason, inputs: { evaluatedAt: now.toISOString(), report: verdict.summary, allowlists } }, approvalIds: [] };
       }
       case 'approval': {
         const target = await this.projects.findByName(stage.project);
@@ -138,6 +144,18 @@ export class GateEvaluator {
         return { result: { ...base, ...evaluateLabelsGate(gate, names), inputs: { labels: names } }, approvalIds: [] };
       }
     }
+  }
+
+  /** The stage project's effective CVE allowlist as gate allowlist entries (expiring with the list). */
+  private async projectAllowlist(projectName: string): Promise<{ source: string; expiresAt: string | null; entries: Array<{ id: string; expiresAt?: string; reason: string }> } | null> {
+    if (!this.allowlistOf) return null;
+    const project = await this.projects.findByName(projectName);
+    if (!project) return null;
+    const list = await this.allowlistOf(project.id);
+    if (list.cves.size === 0) return null;
+    const expiresAt = list.expiresAt ? list.expiresAt.toISOString() : undefined;
+    const reason = `${list.source} CVE allowlist of ${projectName}`;
+    return { source: list.source, expiresAt: expiresAt ?? null, entries: [...list.cves].map((id) => ({ id, reason, ...(expiresAt ? { expiresAt } : {}) })) };
   }
 
   /**

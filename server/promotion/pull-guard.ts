@@ -12,7 +12,7 @@ import { severityOrder, type StoredReport } from '../scanning/reports.ts';
 import type { PromotionPorts } from './gate-evaluator.ts';
 
 /** A project's effective CVE allowlist (its own, or the system's when it reuses that one). */
-export type AllowlistOf = (projectId: number) => Promise<{ cves: ReadonlySet<string>; expired: boolean }>;
+export type AllowlistOf = (projectId: number) => Promise<{ cves: ReadonlySet<string>; expired: boolean; source: string; expiresAt: Date | null }>;
 
 interface Verdict {
   ok: boolean;
@@ -22,6 +22,7 @@ interface Verdict {
 // Harbor's `severity` setting: refuse a finding of this severity or above.
 const thresholds: Record<string, Severity> = { negligible: 'Negligible', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
 const rank = (s: Severity): number => severityOrder.indexOf(s);
+const accessoryTag = /^sha256-[0-9a-f]{64}\.(?:sig|att|sbom)$/;
 
 /**
  * Enforcement at pull (manifest GET and HEAD): a project may refuse artifacts without a signature that verifies
@@ -61,13 +62,18 @@ export class PullGuard {
     }
   }
 
-  async check(project: ProjectRef, repository: string, artifact: { digest: string; mediaType: string }, principal: Principal): Promise<void> {
+  /**
+   * Refuses the pull (412) when a project setting forbids serving this artifact. Accessories (referrers, and cosign's
+   * `sha256-<hex>.sig|.att|.sbom` tags) are exempt: they are what a client fetches to verify the artifact itself.
+   */
+  async check(project: ProjectRef, repository: string, artifact: { digest: string; mediaType: string; subjectDigest?: string | null }, principal: Principal, tag?: string): Promise<void> {
     const m = project.metadata;
     if (!m) return;
     const signed = m.enable_content_trust_cosign === 'true' || m.enable_content_trust === 'true';
     const scanned = m.prevent_vul === 'true';
     if (!signed && !scanned) return;
     if (principal.kind === 'token' && principal.scanner) return;
+    if (artifact.subjectDigest || (tag !== undefined && accessoryTag.test(tag))) return;
     if (signed) {
       const verdict = await this.cached(this.signatures, repository, artifact.digest, () => this.signatureVerdict(m.trust_policy, repository, artifact.digest));
       if (!verdict.ok) throw new BerthError('PROJECTPOLICYVIOLATION', `pull refused: project ${project.name} only serves artifacts with a verified signature, and ${artifact.digest} ${verdict.reason}`);

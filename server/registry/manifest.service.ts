@@ -66,7 +66,7 @@ export class ManifestService {
    * The manifest with its bytes. With `pull`, this is a client's pull: `artifact.pulled` is emitted (pull
    * statistics and the audit log batch it; nothing is written to the database on this path).
    */
-  async get(repo: string, ref: Reference, pull?: { project: ProjectRef; operator: Operator }): Promise<StoredManifest> {
+  async get(repo: string, ref: Reference, pull?: { project: ProjectRef; operator: Operator; tag?: string }): Promise<StoredManifest> {
     const artifact = await this.resolve(repo, ref);
     let body = this.cache.bodies.get(artifact.digest);
     if (!body) {
@@ -81,7 +81,7 @@ export class ManifestService {
         repository: repo,
         digest: artifact.digest,
         mediaType: artifact.mediaType,
-        tags: ref.kind === 'tag' ? [ref.tag] : [],
+        tags: pull.tag !== undefined ? [pull.tag] : ref.kind === 'tag' ? [ref.tag] : [],
       });
     }
     return { ...artifact, body };

@@ -1,3 +1,4 @@
+import type { PullGuard } from '../promotion/pull-guard.ts';
 import type { Context } from 'koa';
 import type { BerthConfig } from '../config/config.schema.ts';
 import type { Logger } from '../core/logger.ts';
@@ -26,6 +27,8 @@ export interface RegistryDeps {
   /** Read buffers reused across blob downloads. */
   readBuffers: BufferPool;
   events: EventBus;
+  /** Pull enforcement (signature verification, vulnerability prevention); absent, nothing is enforced. */
+  pullGuard?: PullGuard;
 }
 
 /** A /v2 request after authentication and authorization: handlers get everything already checked. */

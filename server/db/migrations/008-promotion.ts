@@ -11,7 +11,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('kind').notNullable();
     t.text('name').notNullable();
     t.integer('version').notNullable();
-    t.jsonb('document').notNullable();
+    t.jsonb('document');
     // sha256 of the canonical JSON: applying identical content again makes no new version.
     t.text('content_digest').notNullable();
     t.text('created_by').notNullable().defaultTo('');

@@ -10,7 +10,12 @@ export async function getManifest(r: RepoRequest, reference: string): Promise<vo
   const ref = parseReference(reference);
   const { ctx } = r;
   // HEAD needs no bytes, so it stops at the artifact (no manifest body lookup).
-  const manifest = ctx.method === 'HEAD' ? await r.deps.manifests.resolve(r.name.full, ref) : await r.deps.manifests.get(r.name.full, ref, { project: r.project, operator: actorOf(r.ctx) });
+  const artifact = await r.deps.manifests.resolve(r.name.full, ref);
+  const tag = ref.kind === 'tag' ? ref.tag : undefined;
+  // Project settings that refuse unverified or vulnerable artifacts (costs nothing where neither is set).
+  await r.deps.pullGuard?.check(r.project, r.name.full, artifact, r.principal, tag);
+  // The bytes of the digest just checked, even if the tag moved meanwhile.
+  const manifest = ctx.method === 'HEAD' ? artifact : await r.deps.manifests.get(r.name.full, { kind: 'digest', digest: artifact.digest }, { project: r.project, operator: actorOf(r.ctx), tag });
   ctx.status = 200;
   ctx.set('Content-Type', manifest.mediaType);
   ctx.set('Docker-Content-Digest', manifest.digest);
