@@ -39,6 +39,7 @@ export class CacheInvalidation implements Invalidator {
   private listener: pg.Client | undefined;
   private stopped = false;
   private retryMs = 500;
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly postgresUrl: string | undefined,
@@ -66,9 +67,14 @@ export class CacheInvalidation implements Invalidator {
   announce(cache: string, key: string): void {
     if (!this.postgresUrl || !this.listener) return;
     const payload: Message = { origin: this.nodeId, cache, key: key.length > maxKey ? '*' : key };
-    this.listener.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]).catch((err: unknown) => {
-      this.log?.warn({ err, cache }, 'cache invalidation could not be sent');
-    });
+    const client = this.listener;
+    // One query at a time on the connection, in order (pg deprecates overlapping queries on a client).
+    this.sending = this.sending
+      .then(() => client.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]))
+      .then(
+        () => undefined,
+        (err: unknown) => this.log?.warn({ err, cache }, 'cache invalidation could not be sent'),
+      );
   }
 
   async start(): Promise<void> {
