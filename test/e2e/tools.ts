@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BerthProcess } from '../helpers/berth-process.ts';
+import type { TestServer } from '../helpers/test-server.ts';
 import { OciTestClient, sha256 } from '../helpers/oci-client.ts';
 
 export { sha256 };
@@ -86,7 +87,18 @@ export interface ManifestResponse {
   body: Buffer;
 }
 
-/** A per-test-file directory with isolated configuration for every tool, bound to one Berth process. */
+/**
+ * The Berth a sandbox talks to: a real process (`startBerthProcess`), or an in-process test server seen through
+ * `inProcessBerth` (for tests that need `server.services`, e.g. to put scan reports).
+ */
+export type SandboxTarget = Pick<BerthProcess, 'url' | 'host' | 'adminPassword'> & Partial<Pick<BerthProcess, 'child' | 'output'>>;
+
+/** An in-process test server (listening on loopback) as a sandbox target. */
+export function inProcessBerth(server: TestServer, adminPassword: string): SandboxTarget {
+  return { url: server.url, host: new URL(server.url).host, adminPassword };
+}
+
+/** A per-test-file directory with isolated configuration for every tool, bound to one Berth. */
 export class Sandbox {
   readonly host: string;
   readonly creds: string;
@@ -97,7 +109,7 @@ export class Sandbox {
 
   private constructor(
     readonly dir: string,
-    readonly berth: BerthProcess,
+    readonly berth: SandboxTarget,
   ) {
     this.host = berth.host;
     this.creds = `admin:${berth.adminPassword}`;
@@ -123,7 +135,7 @@ export class Sandbox {
     };
   }
 
-  static async create(name: string, berth: BerthProcess): Promise<Sandbox> {
+  static async create(name: string, berth: SandboxTarget): Promise<Sandbox> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `berth-e2e-${name}-`));
     const sb = new Sandbox(dir, berth);
     for (const d of ['home/.config', 'home/.local/share', 'tmp', 'xdg-run', 'docker', 'docker-empty', 'registries.d']) await mkdir(sb.path(d), { recursive: true });
@@ -161,9 +173,9 @@ export class Sandbox {
     try {
       return await runTool(command, args, { cwd: this.dir, ...options, env: { ...this.env, ...options.env } });
     } catch (err) {
-      const { child } = this.berth;
-      if (err instanceof ToolError && (child.exitCode !== null || child.signalCode !== null)) {
-        err.message += `\n  berth exited (${child.exitCode ?? child.signalCode}); its output:\n${this.berth.output().slice(-4000)}`;
+      const { child, output } = this.berth;
+      if (err instanceof ToolError && child && (child.exitCode !== null || child.signalCode !== null)) {
+        err.message += `\n  berth exited (${child.exitCode ?? child.signalCode}); its output:\n${output?.().slice(-4000) ?? ''}`;
       }
       throw err;
     }
