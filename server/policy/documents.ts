@@ -15,7 +15,7 @@ export interface PolicyMetadata {
 
 /** Keys and certificates a signature may be verified against. */
 export interface TrustPolicySpec {
-  /** Public keys in PEM (SPKI): ECDSA P-256/P-384, RSA (2048 bits or more), Ed25519. Cosign key-based signatures and keyed Sigstore bundles. */
+  /** Public keys in PEM (SPKI): ECDSA P-256/P-384/P-521, RSA (2048 bits or more), Ed25519. Cosign key-based signatures and keyed Sigstore bundles. */
   keys?: Array<{ name: string; publicKey: string }>;
   /** X.509 trust anchors in PEM: Notation signatures must chain to one of them. */
   certificates?: Array<{ name: string; certificate: string }>;

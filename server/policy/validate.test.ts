@@ -81,7 +81,7 @@ describe('policy documents', () => {
     const text = invalid.find((e) => e.file === 'trust-weak-and-garbage-keys.yaml')!.text;
     const messages = Object.fromEntries(problemsOf(parse(text)).map((p) => [p.path, p.message]));
     expect(messages['/spec/keys/0/publicKey']).toBe('is an RSA key of 1024 bits; at least 2048 are required');
-    expect(messages['/spec/keys/1/publicKey']).toBe('is an ECDSA key on curve secp256k1; P-256 and P-384 are supported');
+    expect(messages['/spec/keys/1/publicKey']).toBe('is an ECDSA key on curve secp256k1; P-256, P-384 and P-521 are supported');
     expect(messages['/spec/keys/2/publicKey']).toBe('is not a readable PEM public key');
     expect(messages['/spec/keys/3/name']).toBe('key "old-rsa" appears twice (first at index 0)');
     const leaked = problemsOf(parse(invalid.find((e) => e.file === 'trust-private-key.yaml')!.text));
