@@ -12,7 +12,7 @@ import { parseBody } from '../http/validate.ts';
 import type { ProjectRef } from '../projects/projects.service.ts';
 import type { ApprovalsService } from './approvals.service.ts';
 import { presentApproval, presentGate, presentPromotion } from './promotion.presenter.ts';
-import { validateApprovalReq, validatePromoteBody, validatePromotionReq, type PromoteBody } from './promotion.schema.ts';
+import { validateApprovalReq, validatePromoteBody, validateGateReq, validatePromotionReq, type PromoteBody } from './promotion.schema.ts';
 import type { PromoteOutcome, PromotionService } from './promotion.service.ts';
 import type { PromotionFilter, PromotionStatus } from './promotions.repo.ts';
 
@@ -92,6 +92,14 @@ export function mountPromotionRoutes(router: Router, deps: PromotionRouteDeps): 
     const { project, repository, artifact } = await artifactOf(ctx, deps, 'artifact:read');
     const body = await parseBody(ctx, validatePromoteBody, { emptyAs: {} });
     await promote(ctx, deps, project, repository.name, { kind: 'digest', digest: artifact.digest }, body);
+  });
+
+  // The deploy check (Berth's own): the gates of a stage for the artifact where it is; nothing recorded or moved.
+  router.post(`${artifactPath}/gate`, async (ctx) => {
+    const { project, repository, artifact } = await artifactOf(ctx, deps, 'artifact:read');
+    const body = await parseBody(ctx, validateGateReq, { emptyAs: {} });
+    const check = await deps.promotions.gateCheck({ project, repository: repository.name, reference: { kind: 'digest', digest: artifact.digest }, stage: body.stage ?? undefined });
+    ctx.body = { allowed: check.allowed, ladder: check.ladder, at: check.at, stage: check.stage, digest: check.digest, gates: check.gates.map(presentGate) };
   });
 
   router.get('/promotions', (ctx) => list(ctx, deps));

@@ -35,3 +35,9 @@ export const validateApprovalReq = bodySchema<{ stage?: string; comment?: string
     comment: { type: 'string', maxLength: 2048, nullable: true },
   },
 } as unknown as JSONSchemaType<{ stage?: string; comment?: string }>);
+
+export const validateGateReq = bodySchema<{ stage?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { stage: { type: 'string', minLength: 1, maxLength: 63, nullable: true } },
+} as unknown as JSONSchemaType<{ stage?: string }>);

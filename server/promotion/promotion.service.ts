@@ -37,6 +37,17 @@ export type PromoteOutcome =
   | { status: 'noop'; record: PromotionRow; message: string }
   | { status: 'dry-run'; allowed: boolean; ladder: { name: string; version: number }; from: string; to: string; digest: string; tags: string[]; gates: GateResult[] };
 
+/** What `gateCheck` found: whether the artifact may be deployed from (or enter) `stage`, with every gate. */
+export interface GateCheck {
+  allowed: boolean;
+  ladder: { name: string; version: number };
+  /** The stage the artifact is in. */
+  at: string;
+  stage: string;
+  digest: string;
+  gates: GateResult[];
+}
+
 /** Context a refusal carries in its error detail: the record and every gate. */
 export interface RefusalDetail {
   promotion_id: number;
@@ -149,6 +160,25 @@ export class PromotionService {
     const row = (await promotionsRepo.find(this.db, id))!;
     this.events.emit('artifact.promoted', operator, this.eventData(row, artifact, req.repository));
     return { status: 'promoted', record: row };
+  }
+
+  /**
+   * The deploy check: the gates of `stage` evaluated now for the artifact where it is, recording and moving nothing.
+   * When the artifact is in an earlier stage, every stage on the way counts (as a promotion there would); when it is
+   * in `stage` already (or later), the gates into `stage` are evaluated again, so a signature since revoked from the
+   * trust policy or a report with a new Critical finding fails the deploy of what was promoted. Without `stage`, the
+   * artifact's own stage.
+   */
+  async gateCheck(req: { project: ProjectRef; repository: string; reference: Reference; stage?: string }): Promise<GateCheck> {
+    const ladder = await this.ladderOf(req.project.name);
+    const stages = ladder.document.spec.stages;
+    const at = stages.findIndex((s) => s.project === req.project.name);
+    const wanted = req.stage === undefined ? at : stages.findIndex((s) => s.name === req.stage);
+    if (wanted < 0) throw new BerthError('BAD_REQUEST', `ladder ${ladder.name} has no stage named "${(req.stage ?? '').slice(0, 100)}"; its stages are ${stages.map((s) => s.name).join(', ')}`);
+    const artifact = await this.artifactAt(req.repository, req.reference);
+    const entered = wanted > at ? stages.slice(at + 1, wanted + 1) : [stages[wanted]!];
+    const evaluation = await this.gates.evaluate(ladder, entered, { repository: req.repository, artifact });
+    return { allowed: evaluation.passed, ladder: { name: ladder.name, version: ladder.version }, at: stages[at]!.name, stage: stages[wanted]!.name, digest: artifact.digest, gates: evaluation.results };
   }
 
   /** A promotion already put the digest into this stage's repository and every requested tag points at it. */
