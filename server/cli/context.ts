@@ -43,7 +43,7 @@ export class CliContext {
 
   /** The Berth server's origin: --server, $BERTH_SERVER, or the one `berth login` recorded. */
   async server(): Promise<string> {
-    const named = str(this.values.server) ?? this.io.env.BERTH_SERVER ?? (await readConfig(this.io.env)).server;
+    const named = str(this.values.server) || this.io.env.BERTH_SERVER || (await readConfig(this.io.env)).server;
     if (!named) throw new UsageError('no Berth server: pass --server, set BERTH_SERVER, or run `berth login <server>` first');
     return originOf(named, this.plainHttp);
   }

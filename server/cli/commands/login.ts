@@ -48,10 +48,10 @@ export const loginCommand: Command = {
     'password-stdin': { type: 'boolean', help: 'read the password from stdin' },
   },
   async run(ctx, args) {
-    const named = args[0] ?? str(ctx.values.server) ?? ctx.io.env.BERTH_SERVER;
+    const named = args[0] || str(ctx.values.server) || ctx.io.env.BERTH_SERVER;
     if (!named) throw new UsageError('name the server: berth login <host[:port]>');
     const origin = originOf(named, ctx.plainHttp);
-    const username = str(ctx.values.username) ?? ctx.io.env.BERTH_USERNAME;
+    const username = str(ctx.values.username) || ctx.io.env.BERTH_USERNAME;
     if (!username) throw new UsageError('give the user with -u <user>');
     let password: string;
     if (ctx.values['password-stdin']) password = await readStdin(ctx);
