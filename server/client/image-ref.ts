@@ -15,7 +15,8 @@ const component = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 const tagPattern = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
-const looksLikeHost = (part: string): boolean => part.includes('.') || part.includes(':') || part === 'localhost' || part.startsWith('[');
+const hostPattern = /^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
+const looksLikeHost = (part: string): boolean => (part.includes('.') || part.includes(':') || part === 'localhost' || part.startsWith('[')) && hostPattern.test(part);
 
 export function parseImageRef(input: string): ImageRef {
   const bad = (why: string) => new ClientError('invalid', `"${input.slice(0, 200)}" is not an image reference (${why}); write [host[:port]/]project/repository[:tag][@sha256:...]`);

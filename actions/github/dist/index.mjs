@@ -9445,7 +9445,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable: Readable2 } = __require("node:stream");
+    var { Readable: Readable3 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9457,7 +9457,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable2 {
+    var BodyReadable = class extends Readable3 {
       constructor({
         resume,
         abort,
@@ -9799,7 +9799,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable: Readable2 } = require_readable();
+    var { Readable: Readable3 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9894,7 +9894,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable2({
+        const res = new Readable3({
           resume,
           abort,
           contentType,
@@ -10209,7 +10209,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable: Readable2,
+      Readable: Readable3,
       Duplex,
       PassThrough
     } = __require("node:stream");
@@ -10223,7 +10223,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = __require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable2 {
+    var PipelineRequest = class extends Readable3 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10240,7 +10240,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable2 {
+    var PipelineResponse = class extends Readable3 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13565,7 +13565,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable: Readable2, pipeline, finished } = __require("node:stream");
+    var { Readable: Readable3, pipeline, finished } = __require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14504,7 +14504,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable2({ read: resume });
+              this.body = new Readable3({ read: resume });
               const onError = this.onError.bind(this);
               resolve({
                 status,
@@ -19700,7 +19700,8 @@ var basicAuth = (c) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toStr
 var component = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 var tagPattern = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 var digestPattern = /^[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-var looksLikeHost = (part) => part.includes(".") || part.includes(":") || part === "localhost" || part.startsWith("[");
+var hostPattern = /^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/;
+var looksLikeHost = (part) => (part.includes(".") || part.includes(":") || part === "localhost" || part.startsWith("[")) && hostPattern.test(part);
 function parseImageRef(input) {
   const bad = (why) => new ClientError("invalid", `"${input.slice(0, 200)}" is not an image reference (${why}); write [host[:port]/]project/repository[:tag][@sha256:...]`);
   let rest = input.trim();
@@ -19976,6 +19977,7 @@ import path2 from "node:path";
 import { createReadStream } from "node:fs";
 import { open as open2 } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 var block = 512;
 function octal(buf, start, length) {
   const field = buf.subarray(start, start + length);
@@ -20063,7 +20065,7 @@ var TarIndex = class _TarIndex {
   open(name) {
     const e = this.entries.get(normal(name));
     if (!e) throw new ClientError("invalid", `${this.file} has no ${name}`);
-    if (e.size === 0) return createReadStream(this.file, { start: 1, end: 0 });
+    if (e.size === 0) return Readable.from([]);
     return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1 });
   }
   async read(name, limit = 16 << 20) {
@@ -20130,7 +20132,7 @@ async function openLocalSource(spec) {
 }
 
 // server/client/registry-client.ts
-import { Readable } from "node:stream";
+import { Readable as Readable2 } from "node:stream";
 var manifestMediaTypes = [
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.oci.image.index.v1+json",
@@ -20189,7 +20191,7 @@ var RegistryClient = class {
     if (this.endpoint.userAgent) headers["user-agent"] = this.endpoint.userAgent;
     const init = { method, headers, redirect: options.redirect ?? "follow" };
     if (options.stream) {
-      init.body = Readable.toWeb(options.stream);
+      init.body = Readable2.toWeb(options.stream);
       init.duplex = "half";
     } else if (options.body !== void 0) {
       init.body = typeof options.body === "string" ? options.body : new Uint8Array(options.body);
@@ -20272,7 +20274,7 @@ var RegistryClient = class {
   async openBlob(repository, digest) {
     const res = await this.request("GET", `/v2/${repository}/blobs/${digest}`, { scopes: [pullScope(repository)] });
     if (!res.ok || !res.body) throw await errorFromResponse(res, `GET blob ${digest} from ${repository}`);
-    return { stream: Readable.fromWeb(res.body), size: Number(res.headers.get("content-length") ?? "-1") };
+    return { stream: Readable2.fromWeb(res.body), size: Number(res.headers.get("content-length") ?? "-1") };
   }
   async getManifest(repository, reference) {
     const res = await this.request("GET", `/v2/${repository}/manifests/${reference}`, { scopes: [pullScope(repository)], headers: { accept: manifestMediaTypes.join(", ") } });

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ClientError } from '../errors.ts';
 
 interface Entry {
@@ -112,7 +112,7 @@ export class TarIndex {
   open(name: string): Readable {
     const e = this.entries.get(normal(name));
     if (!e) throw new ClientError('invalid', `${this.file} has no ${name}`);
-    if (e.size === 0) return createReadStream(this.file, { start: 1, end: 0 });
+    if (e.size === 0) return Readable.from([]);
     return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1 });
   }
 
