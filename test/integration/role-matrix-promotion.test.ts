@@ -49,6 +49,8 @@ const routes: Route[] = [
   { name: 'GET /promotions', allowed: signedIn, ok: 200, run: (api) => api('GET', '/promotions') },
   { name: 'GET /projects/priv/promotions', allowed: projectReaders, ok: 200, run: (api) => api('GET', '/projects/priv/promotions') },
   { name: 'GET .../artifacts/{ref}/approvals', allowed: projectReaders, ok: 200, run: (api) => api('GET', `${artifact()}/approvals`) },
+  // The deploy check reads the artifact and records nothing: anyone who may read the artifact may run it.
+  { name: 'POST .../artifacts/{ref}/gate', allowed: projectReaders, ok: 200, run: (api) => api('POST', `${artifact()}/gate`, { stage: 'outer' }) },
   {
     name: 'POST .../artifacts/{ref}/approvals',
     allowed: ['developer', 'maintainer', 'projectAdmin', 'admin'],
