@@ -3,6 +3,7 @@ import { registerAuditPurge } from './audit/audit-purge.ts';
 import type { Services } from './services.ts';
 import { registerWebhooks } from './webhooks/webhooks.background.ts';
 import { recordOrigins } from './promotion/origins.ts';
+import { registerScanning } from './scanning/scanning.background.ts';
 
 /**
  * Job types, schedules and event subscribers, declared once per process before the workers start. Each domain
@@ -17,6 +18,7 @@ export async function registerBackgroundWork(services: Services): Promise<void> 
   // Who pushed each artifact first (the approval gate never counts the pusher), and pull-verdict cache drops.
   recordOrigins(services.db.knex, services.events, services.log);
   services.pullGuard.subscribe(services.events);
+  await registerScanning(services);
 }
 
 /** Writes what batching subscribers still hold (pull statistics, audit entries) before the database closes. */

@@ -72,6 +72,7 @@ export async function startServer(config: Readonly<BerthConfig>, options: StartO
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   log.info({ port, database: db.kind, dataDir: config.dataDir }, 'berth listening');
+  services.endpoint.internalUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000): Promise<void> => {

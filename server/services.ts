@@ -46,6 +46,14 @@ import { GateEvaluator, type PromotionPorts } from './promotion/gate-evaluator.t
 import { PromotionService } from './promotion/promotion.service.ts';
 import { ApprovalsService } from './promotion/approvals.service.ts';
 import { PullGuard } from './promotion/pull-guard.ts';
+import { ScanOverviews } from './scanning/scan-overview.ts';
+import { BuiltinScanner } from './scanning/scanners/builtin-scanner.ts';
+import { ScannersService } from './scanning/scanners/scanners.service.ts';
+import { ScanService } from './scanning/scan.service.ts';
+import { SbomService } from './scanning/sbom/sbom.service.ts';
+import { AdvisoryImporter } from './scanning/advisories/advisory-import.ts';
+import { AdvisoriesService, advisoryRefreshType } from './scanning/advisories/advisories.service.ts';
+import type { TokenService as TokenServiceType } from './auth/token.service.ts';
 
 /** Everything the HTTP layer and background work need, built once from config, database and storage. */
 export interface Services {
@@ -95,6 +103,16 @@ export interface Services {
   approvals: ApprovalsService;
   /** Pull enforcement on manifest GET/HEAD. */
   pullGuard: PullGuard;
+  /** Reads image configs (artifact details, SBOM times). */
+  artifactConfigs: ArtifactConfigReader;
+  /** Scanner registrations (built-in and adapters). */
+  scanners: ScannersService;
+  scans: ScanService;
+  sboms: SbomService;
+  /** The OSV advisory database. */
+  advisories: AdvisoriesService;
+  /** Where this process serves the registry, once it listens (scanner adapters pull from it). */
+  endpoint: { internalUrl: string };
 }
 
 /** The composition root: wires services together without global state, so tests build as many as they like. */
@@ -163,8 +181,35 @@ export function createServices(config: Readonly<BerthConfig>, log: Logger, db: D
     webhooks: new WebhooksService(db.knex, secrets, events, { timeoutSeconds: config.webhooks.defaultTimeoutSeconds, maxAttempts: config.webhooks.defaultMaxAttempts }, cluster),
     webhookDeliveries: new DeliveriesService(db.knex, jobs),
   };
-  const artifactSide = artifactServices(core, db, blobStore);
-  return { ...core, ...artifactSide, ...promotionServices({ ...core, ...artifactSide }, db, blobStore) };
+  const reports = new ReportStore(db.knex, events);
+  const artifactSide = artifactServices(core, db, blobStore, reports);
+  const promotionSide = promotionServices({ ...core, ...artifactSide }, db, blobStore, reports);
+  return { ...core, ...artifactSide, ...promotionSide, ...scanningServices({ ...core, ...artifactSide }, db, blobStore, reports) };
+}
+
+/** Scanners, scans, SBOMs and the advisory database. */
+function scanningServices(
+  core: Pick<Services, 'config' | 'events' | 'log' | 'jobs' | 'secrets' | 'tokens' | 'blobs' | 'manifests'>,
+  db: Database,
+  blobStore: BlobStore,
+  reports: ReportStore,
+) {
+  const endpoint = { internalUrl: '' };
+  const builtin = new BuiltinScanner(db.knex, blobStore, { maxLayerBytes: core.config.scanning.maxLayerBytes });
+  const scanners = new ScannersService(db.knex, core.secrets, builtin, (repository, internal) => registryGrant(core.tokens, core.config, endpoint, repository, internal));
+  return {
+    endpoint,
+    scanners,
+    scans: new ScanService(db.knex, reports, scanners, core.jobs, core.events, core.config.scanning.maxAttempts),
+    sboms: new SbomService(db.knex, core.blobs, blobStore, core.manifests),
+    advisories: new AdvisoriesService(db.knex, new AdvisoryImporter(db.knex, core.events, core.log), core.jobs, core.config.scanning.advisorySources, advisoryRefreshType),
+  };
+}
+
+/** Where an adapter pulls from, and a pull-only token for the one repository, valid for the adapter's scan. */
+function registryGrant(tokens: TokenServiceType, config: Readonly<BerthConfig>, endpoint: { internalUrl: string }, repository: string, internal: boolean) {
+  const url = (internal ? endpoint.internalUrl || config.externalUrl : config.externalUrl || endpoint.internalUrl) || `http://127.0.0.1:${config.port}`;
+  return { url, authorization: `Bearer ${tokens.issueScannerToken(repository, config.scanning.adapterTokenMinutes * 60).token}` };
 }
 
 /** Policies, reports, allowlists, signatures and what is built on them: promotion, approvals and pull enforcement. */
@@ -172,11 +217,11 @@ function promotionServices(
   core: Pick<Services, 'events' | 'log' | 'projects' | 'members' | 'labels' | 'manifests' | 'copies' | 'immutability' | 'access' | 'cluster'>,
   db: Database,
   blobStore: BlobStore,
+  reports: ReportStore,
 ) {
   const policies = new PoliciesService(db.knex, core.events, core.projects, core.cluster, async (name) =>
     (await db.knex('projects').whereRaw("metadata->>'trust_policy' = ?", [name]).orderBy('name').pluck('name')) as string[],
   );
-  const reports = new ReportStore(db.knex, core.events);
   const allowlists = new AllowlistsService(db.knex, core.events, core.projects, core.cluster);
   const signatures = new SignatureService(db.knex, blobStore, core.log);
   const ports: PromotionPorts = {
@@ -200,15 +245,17 @@ function promotionServices(
 }
 
 /** The management API's artifact side (repositories, artifacts, labels, copies, search), over the registry services. */
-function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access' | 'immutability' | 'quotas'>, db: Database, blobStore: BlobStore) {
+function artifactServices(core: Pick<Services, 'events' | 'manifests' | 'blobs' | 'projects' | 'access' | 'immutability' | 'quotas'>, db: Database, blobStore: BlobStore, reports: ReportStore) {
   const labels = new LabelsService(db.knex, core.events);
-  // No scanner exists yet: the scan overview seam (ArtifactSeams) stays empty until scanning lands.
-  const artifacts = new ArtifactsService(db.knex, core.manifests, labels, new ArtifactConfigReader(blobStore), {
+  const artifactConfigs = new ArtifactConfigReader(blobStore);
+  const artifacts = new ArtifactsService(db.knex, core.manifests, labels, artifactConfigs, {
     immutableTags: (projectId, repository, tags) => core.immutability.immutableTags(projectId, repository, tags),
+    scanOverview: new ScanOverviews(reports),
   });
   const repositories = new RepositoriesService(db.knex, artifacts, core.events);
   return {
     labels,
+    artifactConfigs,
     artifacts,
     repositories,
     copies: new CopyService(db.knex, core.manifests, core.blobs, core.quotas),

@@ -15,12 +15,11 @@ import { artifactViewsRepo, type ArtifactFilter, type ArtifactViewRow, type Chil
 import type { Operator } from '../core/actor.ts';
 
 /**
- * Scanning arrives with a later issue. A scanner integration provides the scan overview of artifacts (Harbor's
- * `scan_overview`: report MIME type -> NativeReportSummary); until one is configured there is none and no overview
- * is shown. Nothing here fakes a report.
+ * The scan overview of artifacts (Harbor's `scan_overview`: report MIME type -> NativeReportSummary), by artifact
+ * id, from the scanning domain. Artifacts never scanned have none.
  */
 export interface ScanOverviewProvider {
-  overviews(artifactIds: number[]): Promise<Map<number, Record<string, unknown>>>;
+  overviews(artifacts: Array<{ id: number; digest: string }>): Promise<Map<number, Record<string, unknown>>>;
 }
 
 /** Which of `tags` are immutable in a repository (its full name, `<project>/<repo>`): the immutability rules' answer. */
@@ -90,7 +89,7 @@ export class ArtifactsService {
       options.withTag ? artifactViewsRepo.tagsOf(this.db, ids).then((all) => group(all, (t) => t.artifact_id)) : undefined,
       options.withLabel ? this.labels.ofArtifacts(ids) : undefined,
       options.withAccessory ? accessoriesRepo.of(this.db, ids).then((all) => group(all, (a) => a.subject_id)) : undefined,
-      options.withScanOverview && this.seams.scanOverview ? this.seams.scanOverview.overviews(ids) : undefined,
+      options.withScanOverview && this.seams.scanOverview ? this.seams.scanOverview.overviews(rows) : undefined,
     ]);
     return Promise.all(
       rows.map(async (artifact) => {

@@ -121,6 +121,11 @@ export const auditFacts: { [N in EventName]: Describe<N> | null } = {
   'approval.revoked': (d) => ({ resourceType: 'approval', resource: `${d.digest} for ${d.stage}`, operation: 'delete', projectId: d.projectId, description: `revoked the approval for ${d.stage}`, detail: { approvalId: d.approvalId } }),
   // Scanners are not operators; the report is visible on the artifact.
   'scan.reported': null,
+  'scan.completed': null,
+  'scan.failed': null,
+  // Stopping a scan is a user's decision about an artifact: it is recorded.
+  'scan.stopped': (d) => ({ resourceType: 'artifact', resource: `${d.repository}@${d.digest}`, operation: 'stop', projectId: d.projectId, description: 'stopped the scan', detail: { reportId: d.reportId } }),
+  'advisories.updated': (d) => ({ resourceType: 'advisories', resource: d.source.slice(0, 512), operation: 'update', projectId: null, description: `imported advisories: ${d.added} added, ${d.updated} updated, ${d.removed} removed` }),
   'job.dead': null,
   'request.refused': (d) => ({
     resourceType: 'request',

@@ -5,7 +5,7 @@ import { requireSysadmin } from '../api/api-access.ts';
 import { BerthError } from '../core/errors.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
-import { isValidCron } from '../jobs/cron.ts';
+import { cronFor, scheduleType } from '../jobs/harbor-schedule.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { harborJobStatus, jobLog } from '../jobs/jobs.presenter.ts';
 import { jobsRepo, type JobRow } from '../jobs/jobs.repo.ts';
@@ -46,14 +46,6 @@ const validateScheduleReq = bodySchema<PurgeScheduleReq>({
     },
   },
 } as unknown as JSONSchemaType<PurgeScheduleReq>);
-
-// Harbor's named schedules, in its six-field cron (seconds first).
-const named: Record<string, string> = { Hourly: '0 0 * * * *', Daily: '0 0 0 * * *', Weekly: '0 0 0 * * 0' };
-
-function scheduleType(cron: string, enabled: boolean): string {
-  if (!enabled) return 'None';
-  return Object.entries(named).find(([, c]) => c === cron)?.[0] ?? 'Custom';
-}
 
 function toParams(req: PurgeScheduleReq['parameters'], fallback: AuditPurgeParams): AuditPurgeParams {
   const ops = req?.include_operations ?? req?.include_event_types;
@@ -124,8 +116,7 @@ export function mountPurgeRoutes(router: Router, deps: { db: Knex; jobs: JobQueu
       if (body.schedule.type === 'None') {
         await deps.scheduler.update(auditPurgeSchedule, { enabled: false, payload: params });
       } else {
-        const cron = body.schedule.type === 'Custom' ? body.schedule.cron : named[body.schedule.type];
-        if (!cron || !isValidCron(cron)) throw new BerthError('BAD_REQUEST', 'schedule.cron must be a cron expression (six fields, seconds first, as Harbor writes them)');
+        const cron = cronFor(body.schedule);
         await deps.scheduler.update(auditPurgeSchedule, { cron, enabled: true, payload: params });
       }
       ctx.status = method === 'post' ? 201 : 200;

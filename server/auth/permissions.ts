@@ -63,7 +63,11 @@ export type Permission =
   | 'notification-policy:update'
   | 'notification-policy:delete'
   | 'promotion:create'
-  | 'approval:create';
+  | 'approval:create'
+  | 'scan:create'
+  | 'scan:stop'
+  | 'scanner:read'
+  | 'scanner:create';
 
 // Read access to images: what LimitedGuest (and anyone, on a public project) may do.
 const readImages: Permission[] = [
@@ -78,7 +82,7 @@ const readImages: Permission[] = [
   'artifact-addition:read',
 ];
 // Guest also sees who the members are, what happened in the project, its labels, quota and immutability rules.
-const guest: Permission[] = [...readImages, 'member:list', 'log:list', 'label:list', 'label:read', 'quota:read', 'immutable-tag:list'];
+const guest: Permission[] = [...readImages, 'member:list', 'log:list', 'label:list', 'label:read', 'quota:read', 'immutable-tag:list', 'scanner:read'];
 // Developer pushes, but removes nothing; may approve an artifact for a stage (a gate decides whether it counts).
 const developer: Permission[] = [...guest, 'repository:push', 'artifact:create', 'tag:create', 'approval:create'];
 // Maintainer also deletes, labels, describes repositories and keeps the immutability rules; reads webhooks.
@@ -100,6 +104,9 @@ const maintainer: Permission[] = [
   'notification-policy:read',
   // Promoting out of this project's stage (the target's gates decide whether it may enter).
   'promotion:create',
+  // Scanning an artifact on demand, and stopping a scan under way.
+  'scan:create',
+  'scan:stop',
 ];
 // ProjectAdmin also manages the project, its members, robots and webhooks.
 const projectAdmin: Permission[] = [
@@ -116,6 +123,8 @@ const projectAdmin: Permission[] = [
   'notification-policy:create',
   'notification-policy:update',
   'notification-policy:delete',
+  // Choosing the project's scanner among the registered ones.
+  'scanner:create',
 ];
 
 export const rolePermissions: Record<RoleId, ReadonlySet<Permission>> = {

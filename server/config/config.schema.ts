@@ -102,6 +102,27 @@ export interface BerthConfig {
     /** Pull counts and times are summed in memory and written this often (never on the pull path). */
     pullStatsFlushMs: number;
   };
+  scanning: {
+    /**
+     * OSV advisory bundles imported by the refresh job: directories of `.json` files, `.tar`/`.tar.gz` archives,
+     * or `http(s)://` URLs of such archives (an offline bundle on an internal mirror for air-gapped installs).
+     */
+    advisorySources: string[];
+    /** When the advisory refresh runs (cron, seconds first allowed); empty: only on demand. */
+    advisoryRefreshCron: string;
+    /** Rescan every artifact after an advisory import that changed the database. */
+    rescanOnAdvisoryUpdate: boolean;
+    /** Scan all artifacts on this schedule (Harbor's scan-all); empty: never. Changeable through the API. */
+    scanAllCron: string;
+    /** The most one layer may decompress to; a layer that expands further fails its scan. */
+    maxLayerBytes: number;
+    /** Attempts per scan job (the first included). */
+    maxAttempts: number;
+    /** A scan taking longer than this fails (and is retried). */
+    timeoutSeconds: number;
+    /** Lifetime of the pull-only token handed to an external scanner adapter. */
+    adapterTokenMinutes: number;
+  };
 }
 
 export const configJsonSchema = {
@@ -222,6 +243,21 @@ export const configJsonSchema = {
         readBufferBytes: { type: 'integer', minimum: 16384, maximum: 16777216, default: 4194304 },
         manifestCacheBytes: { type: 'integer', minimum: 0, default: 67108864 },
         pullStatsFlushMs: { type: 'integer', minimum: 10, maximum: 3600000, default: 5000 },
+      },
+    },
+    scanning: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        advisorySources: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+        advisoryRefreshCron: { type: 'string', default: '0 0 4 * * *' },
+        rescanOnAdvisoryUpdate: { type: 'boolean', default: false },
+        scanAllCron: { type: 'string', default: '' },
+        maxLayerBytes: { type: 'integer', minimum: 1048576, default: 8589934592 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
+        timeoutSeconds: { type: 'integer', minimum: 5, maximum: 86400, default: 1800 },
+        adapterTokenMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 30 },
       },
     },
   },

@@ -44,6 +44,21 @@ export interface PromotionEventData {
   tags: string[];
 }
 
+/** A scan as its events name it: the artifact (in the repository it was scanned for) and the report. */
+export interface ScanEventData {
+  projectId: number;
+  projectName: string;
+  repository: string;
+  digest: string;
+  tags: string[];
+  reportId: number;
+  scanner: { name: string; vendor: string; version: string } | null;
+  /** Harbor's NativeReportSummary of the scan, for the webhook's `scan_overview`. */
+  overview: Record<string, unknown>;
+  /** Why it failed or was stopped. */
+  error?: string;
+}
+
 export interface EventMap {
   'user.logged_in': { username: string; address: string; robot: boolean };
   'user.login_failed': { username: string; address: string };
@@ -98,6 +113,14 @@ export interface EventMap {
   'approval.revoked': { approvalId: number; ladder: string; stage: string; digest: string; projectId: number | null };
   /** A vulnerability report was stored for a digest (by a scanner, or through the service layer). */
   'scan.reported': { digest: string; status: string; severity: string | null };
+  /** A scan finished with a report. */
+  'scan.completed': ScanEventData;
+  /** A scan gave up (after its retries) or could not start. */
+  'scan.failed': ScanEventData;
+  /** A scan was stopped by a user before it finished. */
+  'scan.stopped': ScanEventData;
+  /** An advisory import changed the advisory database. */
+  'advisories.updated': { source: string; added: number; updated: number; removed: number };
   /** A job gave up after its last attempt (or failed permanently). */
   'job.dead': { jobId: number; type: string; error: string };
   /**

@@ -32,9 +32,9 @@ export class Scheduler {
   ) {}
 
   /** A schedule the code needs (audit purge, job purge...): created with its default, kept as an operator set it. */
-  async ensure(name: string, defaultCron: string, jobType: string, payload: unknown = {}): Promise<void> {
+  async ensure(name: string, defaultCron: string, jobType: string, payload: unknown = {}, enabled = true): Promise<void> {
     if (!isValidCron(defaultCron)) throw new Error(`schedule ${name}: invalid cron ${defaultCron}`);
-    await schedulesRepo.insertIfMissing(this.db, { name, cron: defaultCron, job_type: jobType, payload });
+    await schedulesRepo.insertIfMissing(this.db, { name, cron: defaultCron, job_type: jobType, payload, enabled });
   }
 
   async get(name: string): Promise<ScheduleRow> {

@@ -11,7 +11,7 @@ export interface ScheduleRow {
 }
 
 export const schedulesRepo = {
-  async insertIfMissing(db: Queryable, row: { name: string; cron: string; job_type: string; payload: unknown }): Promise<void> {
+  async insertIfMissing(db: Queryable, row: { name: string; cron: string; job_type: string; payload: unknown; enabled?: boolean }): Promise<void> {
     await db('schedules')
       .insert({ ...row, payload: JSON.stringify(row.payload ?? {}) })
       .onConflict('name')

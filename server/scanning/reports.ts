@@ -41,4 +41,10 @@ export interface StoredReport {
   createdAt: Date;
   /** The scanner's error message when the scan failed. */
   error: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** The registration that scanned it (null for reports handed over directly). */
+  scannerId: number | null;
+  /** The repository the scan was requested for (reports are by digest; this is where it was seen). */
+  repository: string | null;
 }

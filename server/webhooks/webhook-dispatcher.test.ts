@@ -18,10 +18,13 @@ describe('the webhook subscriber', () => {
       'artifact.deleted': 'DELETE_ARTIFACT',
       'artifact.promoted': 'PROMOTE_ARTIFACT',
       'promotion.blocked': 'PROMOTION_BLOCKED',
+      'scan.completed': 'SCANNING_COMPLETED',
+      'scan.failed': 'SCANNING_FAILED',
+      'scan.stopped': 'SCANNING_STOPPED',
       'quota.exceeded': 'QUOTA_EXCEED',
       'quota.warning': 'QUOTA_WARNING',
     });
-    expect(supportedEventTypes).toEqual(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'PROMOTE_ARTIFACT', 'PROMOTION_BLOCKED', 'QUOTA_EXCEED', 'QUOTA_WARNING']);
+    expect(supportedEventTypes).toEqual(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'PROMOTE_ARTIFACT', 'PROMOTION_BLOCKED', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED', 'QUOTA_EXCEED', 'QUOTA_WARNING']);
   });
 
   it('reads what a quota event says about the project, repository and artifact', () => {

@@ -99,6 +99,7 @@ export class WebhookDispatcher {
       tags: subject.tags,
       ...(subject.custom ? { custom: subject.custom } : {}),
       ...(subject.bareResource ? { bareResource: true } : {}),
+      ...(subject.scanOverview ? { scanOverview: subject.scanOverview } : {}),
     };
   }
 }

@@ -14,6 +14,8 @@ export interface EventSubject {
   custom?: Record<string, string>;
   /** Name the artifact without a resource URL (Harbor's quota events do). */
   bareResource?: boolean;
+  /** Harbor's scan events carry the report summary in `resources[0].scan_overview`. */
+  scanOverview?: Record<string, unknown>;
 }
 
 interface EventMapping<N extends EventName> {
@@ -37,6 +39,16 @@ const artifact = (d: EventMap['artifact.pushed' | 'artifact.pulled' | 'artifact.
   repository: d.repository,
   digest: d.digest,
   tags: d.tags,
+});
+
+const scan = (d: EventMap['scan.completed']): EventSubject => ({
+  projectId: d.projectId,
+  projectName: d.projectName,
+  repository: d.repository,
+  digest: d.digest,
+  tags: d.tags,
+  scanOverview: { 'application/vnd.security.vulnerability.report; version=1.1': d.overview },
+  ...(d.error ? { custom: { Details: d.error.slice(0, 2000) } } : {}),
 });
 
 const quota = (d: EventMap['quota.warning'], details: string): EventSubject => ({
@@ -94,6 +106,9 @@ export const webhookEventTable: readonly WebhookEventMapping[] = [
       },
     }),
   }),
+  row({ event: 'scan.completed', type: 'SCANNING_COMPLETED', cloudEventType: 'harbor.scan.completed', subject: scan }),
+  row({ event: 'scan.failed', type: 'SCANNING_FAILED', cloudEventType: 'harbor.scan.failed', subject: scan }),
+  row({ event: 'scan.stopped', type: 'SCANNING_STOPPED', cloudEventType: 'harbor.scan.stopped', subject: scan }),
   row({
     event: 'quota.exceeded',
     type: 'QUOTA_EXCEED',

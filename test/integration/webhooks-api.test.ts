@@ -156,7 +156,7 @@ describe('/api/v2.0/projects/{p}/webhook/policies', () => {
   it('lists the supported event types, notify types and payload formats', async () => {
     const res = await api('GET', '/projects/hooks/webhook/events');
     expect(await res.json()).toEqual({
-      event_type: ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'PROMOTE_ARTIFACT', 'PROMOTION_BLOCKED', 'QUOTA_EXCEED', 'QUOTA_WARNING'],
+      event_type: ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'PROMOTE_ARTIFACT', 'PROMOTION_BLOCKED', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED', 'QUOTA_EXCEED', 'QUOTA_WARNING'],
       notify_type: ['http'],
       payload_formats: [{ notify_type: 'http', formats: ['Default', 'CloudEvents', 'Rainbond'] }],
     });

@@ -3,42 +3,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ClientError } from '../errors.ts';
+import { cString, isZeroBlock, parsePaxRecords, parseTarHeader, tarBlock as block, TarFormatError } from '../../core/tar-header.ts';
 
 interface Entry {
   offset: number;
   size: number;
-}
-
-const block = 512;
-
-function octal(buf: Buffer, start: number, length: number): number {
-  const field = buf.subarray(start, start + length);
-  // GNU base-256 for sizes over 8 GiB: the top bit of the first byte is set.
-  if (field[0]! & 0x80) {
-    let n = field[0]! & 0x7f;
-    for (let i = 1; i < field.length; i++) n = n * 256 + field[i]!;
-    return n;
-  }
-  const text = field.toString('ascii').replace(/\0.*$/s, '').trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-const cString = (buf: Buffer, start: number, length: number): string => buf.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
-
-/** The `path` of a PAX extended header, if it has one. */
-function paxPath(data: Buffer): string | undefined {
-  let i = 0;
-  while (i < data.length) {
-    const space = data.indexOf(0x20, i);
-    if (space < 0) break;
-    const len = parseInt(data.subarray(i, space).toString('ascii'), 10);
-    if (!(len > 0)) break;
-    const record = data.subarray(space + 1, i + len - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (record.slice(0, eq) === 'path') return record.slice(eq + 1);
-    i += len;
-  }
-  return undefined;
 }
 
 /** Normalised entry names (`./blobs/x` and `blobs/x` are the same file). */
@@ -70,24 +39,25 @@ export class TarIndex {
       let longName: string | undefined;
       while (offset + block <= total) {
         await fh.read(header, 0, block, offset);
-        if (header.every((b) => b === 0)) break;
-        const checksum = octal(header, 148, 8);
-        let sum = 0;
-        for (let i = 0; i < block; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-        if (sum !== checksum) throw new ClientError('invalid', `${file} is not a tar archive (bad header checksum at byte ${offset})`);
-        const size = octal(header, 124, 12);
-        const type = String.fromCharCode(header[156]!);
+        if (isZeroBlock(header)) break;
+        let parsed;
+        try {
+          parsed = parseTarHeader(header);
+        } catch (err) {
+          if (err instanceof TarFormatError) throw new ClientError('invalid', `${file} is not a tar archive (${err.message} at byte ${offset})`);
+          throw err;
+        }
+        const { size, type } = parsed;
         const data = offset + block;
         if (data + size > total) throw new ClientError('invalid', `${file} is truncated (an entry runs past the end)`);
-        if (type === 'x' || type === 'L') {
+        if (type === 'pax' || type === 'gnu-longname') {
           const buf = Buffer.alloc(Math.min(size, 1 << 20));
           await fh.read(buf, 0, buf.length, data);
-          longName = type === 'L' ? cString(buf, 0, buf.length) : (paxPath(buf) ?? longName);
+          longName = type === 'gnu-longname' ? cString(buf, 0, buf.length) : (parsePaxRecords(buf).get('path') ?? longName);
         } else {
-          const prefix = header.subarray(257, 263).toString('ascii').startsWith('ustar') ? cString(header, 345, 155) : '';
-          const name = longName ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
+          const name = longName ?? parsed.name;
           longName = undefined;
-          if (type === '0' || type === '\0' || type === '7') entries.set(normal(name), { offset: data, size });
+          if (type === 'file') entries.set(normal(name), { offset: data, size });
         }
         offset = data + Math.ceil(size / block) * block;
       }

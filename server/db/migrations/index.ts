@@ -7,6 +7,7 @@ import * as m005 from './005-artifact-views.ts';
 import * as m006 from './006-quotas-immutability.ts';
 import * as m007 from './007-webhook-delivery-indexes.ts';
 import * as m008 from './008-promotion.ts';
+import * as m009 from './009-scanning.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const migrations: Array<[string, Migration]> = [
   ['006-quotas-immutability', m006],
   ['007-webhook-delivery-indexes', m007],
   ['008-promotion', m008],
+  ['009-scanning', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -5,6 +5,7 @@ export interface HarborResource {
   digest?: string;
   tag?: string;
   resource_url?: string;
+  scan_overview?: Record<string, unknown>;
 }
 
 /** Harbor's `Repository` of an event. */
@@ -54,7 +55,14 @@ export function harborEventData(hook: HookEvent): HarborEventData {
     // Quota events name the artifact by digest (and tag, when known) without a URL, as Harbor's quota handler does.
     data.resources = hook.bareResource
       ? [{ ...(hook.digest ? { digest: hook.digest } : {}), ...(hook.tags[0] ? { tag: hook.tags[0] } : {}) }]
-      : [{ ...(hook.digest ? { digest: hook.digest } : {}), tag: reference, resource_url: resourceUrl(hook.registryHost, hook.repository.name, reference) }];
+      : [
+          {
+            ...(hook.digest ? { digest: hook.digest } : {}),
+            tag: reference,
+            resource_url: resourceUrl(hook.registryHost, hook.repository.name, reference),
+            ...(hook.scanOverview ? { scan_overview: hook.scanOverview } : {}),
+          },
+        ];
   }
   if (hook.repository) {
     data.repository = {

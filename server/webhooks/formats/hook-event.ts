@@ -20,6 +20,8 @@ export interface HookEvent {
   custom?: Record<string, string>;
   /** Name the artifact without a resource URL (quota events). */
   bareResource?: boolean;
+  /** Scan events: the report summary by report MIME type. */
+  scanOverview?: Record<string, unknown>;
 }
 
 /** The policy a body is rendered for (CloudEvents names it in `source`). */
