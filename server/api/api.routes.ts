@@ -25,6 +25,10 @@ import { mountImmutableRuleRoutes } from '../immutability/immutable-rules.routes
 import { mountPolicyRoutes } from '../policy/policies.routes.ts';
 import { mountAllowlistRoutes } from '../scanning/allowlists.routes.ts';
 import { mountPromotionRoutes } from '../promotion/promotion.routes.ts';
+import { mountScannerRoutes } from '../scanning/scanners/scanners.routes.ts';
+import { mountScanRoutes } from '../scanning/scan.routes.ts';
+import { mountAdvisoryRoutes } from '../scanning/advisories/advisories.routes.ts';
+import { scanAdditions } from '../scanning/scan-additions.ts';
 
 const version = 'v0.1.0';
 
@@ -87,7 +91,14 @@ export function apiRoutes(services: Services): Middleware[] {
   mountJobRoutes(router, { db: services.db.knex, jobs: services.jobs, scheduler: services.scheduler });
   mountSettingsRoutes(router, { settings: services.settings, config: services.config });
   mountWebhookRoutes(router, { ...projectDeps, webhooks: services.webhooks, deliveries: services.webhookDeliveries });
-  const artifactDeps = { ...projectDeps, repositories: services.repositories, artifacts: services.artifacts, labels: services.labels, copies: services.copies };
+  const artifactDeps = {
+    ...projectDeps,
+    repositories: services.repositories,
+    artifacts: services.artifacts,
+    labels: services.labels,
+    copies: services.copies,
+    additions: scanAdditions(services.reports, services.sboms),
+  };
   mountRepositoryRoutes(router, artifactDeps);
   mountArtifactRoutes(router, artifactDeps);
   mountArtifactPartRoutes(router, artifactDeps);
@@ -98,6 +109,9 @@ export function apiRoutes(services: Services): Middleware[] {
   mountPolicyRoutes(router, { policies: services.policies });
   mountAllowlistRoutes(router, { allowlists: services.allowlists });
   mountPromotionRoutes(router, { ...artifactDeps, promotions: services.promotions, approvals: services.approvals });
+  mountScannerRoutes(router, { scanners: services.scanners, project: projectDeps });
+  mountScanRoutes(router, { ...artifactDeps, scans: services.scans, reports: services.reports, scheduler: services.scheduler, db: services.db.knex });
+  mountAdvisoryRoutes(router, { advisories: services.advisories });
 
   const guard: Middleware = async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();

@@ -75,6 +75,13 @@ export function mountArtifactPartRoutes(router: Router, deps: ArtifactRouteDeps)
   router.get(`${base}/additions/:addition`, async (ctx) => {
     const { artifact } = await artifactOf(ctx, deps, 'artifact-addition:read');
     const addition = (ctx.params as Record<string, string>).addition ?? '';
+    const provided = Object.hasOwn(deps.additions ?? {}, addition) ? deps.additions?.[addition] : undefined;
+    if (provided) {
+      const out = await provided(artifact, ctx.query);
+      ctx.type = out.type;
+      ctx.body = out.body;
+      return;
+    }
     if (addition !== 'build_history') {
       const known = ['vulnerabilities', 'values.yaml', 'readme.md', 'dependencies', 'sbom', 'license', 'files'].includes(addition);
       throw new BerthError(known ? 'NOT_FOUND' : 'BAD_REQUEST', known ? `addition ${addition} is not available for this artifact` : `unknown addition "${addition.slice(0, 50)}"`);

@@ -22,6 +22,8 @@ export interface ArtifactRouteDeps {
   artifacts: ArtifactsService;
   labels: LabelsService;
   copies: CopyService;
+  /** Additions other domains provide (scan reports, SBOMs): the body and content type, or NOT_FOUND. */
+  additions?: Partial<Record<string, (artifact: ArtifactViewRow, query: Record<string, unknown>) => Promise<{ type: string; body: string | Buffer }>>>;
 }
 
 /** The project `{project_name}` (by name, as Harbor's repository paths have it), if the caller holds `permission`. */

@@ -100,6 +100,16 @@ export const advisoriesRepo = {
     return hits;
   },
 
+  /** When an import last changed the database (added, updated or removed advisories). */
+  async lastChange(db: Queryable): Promise<Date | null> {
+    const row = await db('advisory_imports')
+      .where({ status: 'Success' })
+      .andWhere((q) => q.where('added', '>', 0).orWhere('updated', '>', 0).orWhere('removed', '>', 0))
+      .max<{ at: Date | null }>('finished_at as at')
+      .first();
+    return row?.at ? new Date(row.at) : null;
+  },
+
   async startImport(db: Queryable, source: string): Promise<number> {
     const [row] = await db('advisory_imports').insert({ source, status: 'Running' }).returning<Array<{ id: number | string }>>('id');
     return Number(row!.id);

@@ -39,13 +39,8 @@ export class AdvisoriesService {
     return id;
   }
 
-  async lastChange(): Promise<Date | null> {
-    const row = await this.db('advisory_imports')
-      .where({ status: 'Success' })
-      .andWhere((q) => q.where('added', '>', 0).orWhere('updated', '>', 0).orWhere('removed', '>', 0))
-      .max<{ at: Date | null }>('finished_at as at')
-      .first();
-    return row?.at ? new Date(row.at) : null;
+  lastChange(): Promise<Date | null> {
+    return advisoriesRepo.lastChange(this.db);
   }
 
   async status(): Promise<AdvisoryDatabaseStatus> {

@@ -3,6 +3,7 @@ import { artifactsRepo } from '../../artifacts/artifacts.repo.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { parseManifest } from '../../registry/manifest-parser.ts';
 import { matchInventory } from '../advisories/advisory-matcher.ts';
+import { advisoriesRepo } from '../advisories/advisories.repo.ts';
 import { builtinAnalyzers } from '../inventory/analyzers/index.ts';
 import { loadRpmAnalyzer } from '../inventory/analyzers/rpm.analyzer.ts';
 import { imageInventory, type LayerSource } from '../inventory/image-inventory.ts';
@@ -38,13 +39,18 @@ export class BuiltinScanner implements Scanner {
   ) {}
 
   async metadata(): Promise<ScannerMetadata> {
+    const updated = await advisoriesRepo.lastChange(this.db);
     return {
       scanner: { ...builtinScannerIdentity },
       capabilities: [
         { type: 'vulnerability', consumes_mime_types: consumes, produces_mime_types: [vulnerabilityReportType] },
         { type: 'sbom', consumes_mime_types: consumes, produces_mime_types: ['application/vnd.goharbor.harbor.sbom.v1'] },
       ],
-      properties: { 'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability', 'berth.scanner/advisory-source': 'osv-import' },
+      // Harbor's portal shows the adapter's database age from this property.
+      properties: {
+        'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability',
+        ...(updated ? { 'harbor.scanner-adapter/vulnerability-database-updated-at': updated.toISOString() } : {}),
+      },
     };
   }
 

@@ -21,9 +21,10 @@ export interface ScannerRow {
 export type ScannerFields = Pick<ScannerRow, 'name' | 'description' | 'url' | 'auth' | 'access_credential' | 'skip_cert_verify' | 'use_internal_addr' | 'disabled'>;
 
 export const scannersRepo = {
-  async list(db: Queryable, filter: { name?: string; offset: number; limit: number }): Promise<{ rows: ScannerRow[]; total: number }> {
+  async list(db: Queryable, filter: { name?: string; enabledOnly?: boolean; offset: number; limit: number }): Promise<{ rows: ScannerRow[]; total: number }> {
     const base = () => {
       const q = db('scanners');
+      if (filter.enabledOnly) q.where({ disabled: false });
       if (filter.name) q.whereILike('name', `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       return q;
     };

@@ -54,7 +54,7 @@ export class ScannersService {
     if (!(await scannersRepo.default(this.db))) await scannersRepo.setDefault(this.db, (await scannersRepo.builtin(this.db))!.id);
   }
 
-  list(filter: { name?: string; offset: number; limit: number }) {
+  list(filter: { name?: string; enabledOnly?: boolean; offset: number; limit: number }) {
     return scannersRepo.list(this.db, filter);
   }
 
