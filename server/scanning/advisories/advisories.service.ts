@@ -44,17 +44,20 @@ export class AdvisoriesService {
   }
 
   async status(): Promise<AdvisoryDatabaseStatus> {
-    const stats = await advisoriesRepo.stats(this.db);
+    // Imports are read before the counts, so a finished import is never shown beside counts from before it.
     const imports = await advisoriesRepo.imports(this.db, 20);
-    const sources = [...new Set([...this.configuredSources, ...stats.bySource.map((s) => s.source), ...imports.map((i) => i.source)])];
-    const lastOf = async (source: string): Promise<AdvisoryImportRow | null> =>
-      (await this.db('advisory_imports').where({ source }).orderBy('id', 'desc').first<AdvisoryImportRow | undefined>()) ?? null;
+    const lastChange = await this.lastChange();
+    const known = [...new Set([...this.configuredSources, ...imports.map((i) => i.source)])];
+    const lastImports = new Map<string, AdvisoryImportRow | null>();
+    for (const source of known) lastImports.set(source, (await this.db('advisory_imports').where({ source }).orderBy('id', 'desc').first<AdvisoryImportRow | undefined>()) ?? null);
+    const stats = await advisoriesRepo.stats(this.db);
+    const sources = [...new Set([...known, ...stats.bySource.map((s) => s.source)])];
     return {
       total: stats.total,
       newestModified: stats.newestModified,
-      lastChange: await this.lastChange(),
+      lastChange,
       configuredSources: [...this.configuredSources],
-      bySource: await Promise.all(sources.map(async (source) => ({ source, count: stats.bySource.find((s) => s.source === source)?.count ?? 0, lastImport: await lastOf(source) }))),
+      bySource: sources.map((source) => ({ source, count: stats.bySource.find((s) => s.source === source)?.count ?? 0, lastImport: lastImports.get(source) ?? null })),
       ecosystems: stats.ecosystems,
       recentImports: imports,
     };

@@ -84,7 +84,14 @@ export async function* walkTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
   let pax: Map<string, string> | undefined;
   let globalPax = new Map<string, string>();
   for (;;) {
-    const block = await reader.take(tarBlock);
+    let block: Buffer | null;
+    try {
+      block = await reader.take(tarBlock);
+    } catch (err) {
+      // Not even one header: whatever this is, it is not a tar archive (a bare file, a wrong media type).
+      if (err instanceof LayerFormatError && reader.position < tarBlock) throw new LayerFormatError(`the layer is not a tar archive: it ends after ${reader.position} bytes, before its first header`);
+      throw err;
+    }
     if (!block) return; // end of stream without the two zero blocks: accepted, as GNU tar does.
     if (isZeroBlock(block)) return;
     let header;
