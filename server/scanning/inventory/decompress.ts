@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Decompress as ZstdStream } from 'fzstd';
 import { LayerFormatError } from './tar-walk.ts';
@@ -12,23 +13,19 @@ export function sniffCompression(head: Buffer): LayerCompression {
 }
 
 async function* gunzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const source = Readable.from(chunks, { objectMode: false });
   const inflate = zlib.createGunzip({ chunkSize: 256 * 1024 });
-  const feed = (async () => {
-    try {
-      for await (const c of chunks) if (!inflate.write(c)) await new Promise((r) => inflate.once('drain', r));
-      inflate.end();
-    } catch (err) {
-      inflate.destroy(err as Error);
-    }
-  })();
+  // pipe() carries backpressure both ways; a failing source fails the inflater's stream too.
+  source.on('error', (err) => inflate.destroy(err));
+  source.pipe(inflate);
   try {
     for await (const out of inflate) yield out as Buffer;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new LayerFormatError(`the layer is not valid gzip: ${(err as Error).message}`);
     throw err;
   } finally {
+    source.destroy();
     inflate.destroy();
-    await feed;
   }
 }
 
