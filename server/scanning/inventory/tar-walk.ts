@@ -5,6 +5,9 @@ export class LayerFormatError extends Error {
   override name = 'LayerFormatError';
 }
 
+/** The stream ended in the middle of a header or an entry. */
+class TruncatedError extends LayerFormatError {}
+
 export interface TarWalkEntry {
   /** The entry's name as written (PAX and GNU long names applied), not yet normalised. */
   name: string;
@@ -50,7 +53,7 @@ class ChunkReader {
     const parts: Buffer[] = [];
     let left = n;
     while (left > 0) {
-      if (!(await this.fill())) throw new LayerFormatError(`the layer's tar stream is truncated at byte ${this.position}`);
+      if (!(await this.fill())) throw new TruncatedError(`the layer's tar stream is truncated at byte ${this.position}`);
       const part = this.chunk.subarray(this.offset, this.offset + left);
       parts.push(part);
       this.offset += part.length;
@@ -89,7 +92,7 @@ export async function* walkTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
       block = await reader.take(tarBlock);
     } catch (err) {
       // Not even one header: whatever this is, it is not a tar archive (a bare file, a wrong media type).
-      if (err instanceof LayerFormatError && reader.position < tarBlock) throw new LayerFormatError(`the layer is not a tar archive: it ends after ${reader.position} bytes, before its first header`);
+      if (err instanceof TruncatedError && reader.position < tarBlock) throw new LayerFormatError(`the layer is not a tar archive: it ends after ${reader.position} bytes, before its first header`);
       throw err;
     }
     if (!block) return; // end of stream without the two zero blocks: accepted, as GNU tar does.
