@@ -17,15 +17,16 @@ import type { Figure, Options, Workload } from './workload.ts';
 import { images } from './workloads-images.ts';
 import { pull, pushChunkedWl, pushMono } from './workloads-blob.ts';
 import { manifests, tags } from './workloads-rps.ts';
+import { scan } from './workloads-scan.ts';
 
 // Execution order: the tags list runs after the image pushes so it lists 500+ tags.
-const WORKLOADS: Workload[] = [pushMono, pushChunkedWl, pull, manifests, images, tags];
-const ALIASES: Record<string, string> = { '1': 'push-mono', '2': 'push-chunked', '3': 'pull', '4': 'manifest', '5': 'tags', '6': 'images' };
+const WORKLOADS: Workload[] = [pushMono, pushChunkedWl, pull, manifests, images, tags, scan];
+const ALIASES: Record<string, string> = { '1': 'push-mono', '2': 'push-chunked', '3': 'pull', '4': 'manifest', '5': 'tags', '6': 'images', '7': 'scan' };
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WATCHDOG_MS = 30 * 60_000; // hard upper bound for a whole run
 
 const USAGE = `usage: npm run bench -- [flags]
-  --only=<ids>           comma list of: ${WORKLOADS.map((w) => w.id).join(', ')} (or 1-6)
+  --only=<ids>           comma list of: ${WORKLOADS.map((w) => w.id).join(', ')} (or 1-7)
   --target=<t>           berth | distribution | both (default both)
   --duration=5 --warmup=1 --connections=32    req/s workloads (seconds, keep-alive conns)
   --size-mib=256 --chunk-mib=8 --streams=8    blob workloads
