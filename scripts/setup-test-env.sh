@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Real registry clients and peers the tests drive: skopeo, podman, buildah, umoci; CNCF Distribution as the
 # benchmark/replication peer; wrk for benchmarks; openssl to make the X.509 certificates of the signing tests;
-# groovy (with the default JRE it runs on) for the Jenkins shared library tests.
-packages=(skopeo podman buildah umoci docker-registry wrk openssl groovy default-jre-headless debootstrap)
+# groovy (with the default JRE it runs on) for the Jenkins shared library tests; debootstrap for the Debian image
+# the scanner is tested on, zstd for zstd-compressed layers.
+packages=(skopeo podman buildah umoci docker-registry wrk openssl groovy default-jre-headless debootstrap zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
