@@ -201,7 +201,7 @@ describe('/api/v2.0/projects/{p}/webhook/policies', () => {
       ['no event types', { ...harborPolicy('bad'), event_types: undefined }],
       ['an empty event type list', harborPolicy('bad', { event_types: [] })],
       ['an unknown event type', harborPolicy('bad', { event_types: ['PUSH_ARTIFACT', 'EXPLODE_ARTIFACT'] })],
-      ['an event type Berth does not send yet', harborPolicy('bad', { event_types: ['SCANNING_COMPLETED'] })],
+      ['an event type Berth does not send yet', harborPolicy('bad', { event_types: ['REPLICATION'] })],
       ['an event type that is not a string', harborPolicy('bad', { event_types: [1] })],
       ['a target without address', harborPolicy('bad', { targets: [{ type: 'http' }] })],
       ['a target with an unknown field', target({ attachment: 'x' })],

@@ -59,7 +59,8 @@ export class ScannersService {
   }
 
   async get(uuid: string): Promise<ScannerRow> {
-    const row = await scannersRepo.byUuid(this.db, uuid);
+    // Registration ids are UUIDs; anything else names nothing (and never reaches the database).
+    const row = /^[0-9a-f-]{1,64}$/i.test(uuid) ? await scannersRepo.byUuid(this.db, uuid) : undefined;
     if (!row) throw new BerthError('NOT_FOUND', `scanner registration ${uuid.slice(0, 80)} not found`);
     return row;
   }
