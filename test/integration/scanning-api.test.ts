@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, apiErrorCode, basic, type ApiCall } from '../helpers/api-client.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { debianOsRelease, dpkgStanza, gzipLayer } from '../helpers/layers.ts';
-import { OciTestClient } from '../helpers/oci-client.ts';
+import { OciTestClient, ociIndexType, ociManifestType } from '../helpers/oci-client.ts';
 import { criticalVector, highVector, mediumVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 import { startScannerAdapter, type TestScannerAdapter } from '../helpers/scanner-adapter.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -204,6 +204,31 @@ describe.each(databaseKinds)('scanning (%s)', (database) => {
     expect((await server.services.reports.latest(o.report_id ? (await artifact('scan-auto', 'broken', '1')).digest : ''))?.error).toMatch(/not a tar archive/);
   });
 
+  it('scans each image of a multi-platform index and joins their findings in the index report', async () => {
+    const amd = await oci.pushImage('scan-auto/multi', 'amd64', { layers: imageLayers('amd64') });
+    const arm = await oci.pushImage('scan-auto/multi', 'arm64', { layers: [gzipLayer([{ path: 'usr/lib/os-release', content: debianOsRelease }, { path: 'var/lib/dpkg/status', content: dpkgStanza({ name: 'bash', version: '5.2.15-2', arch: 'arm64' }) }])] });
+    const index = {
+      schemaVersion: 2,
+      mediaType: ociIndexType,
+      manifests: [
+        { mediaType: ociManifestType, digest: amd.digest, size: amd.manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
+        { mediaType: ociManifestType, digest: arm.digest, size: arm.manifest.length, platform: { architecture: 'arm64', os: 'linux' } },
+      ],
+    };
+    expect((await oci.putManifest('scan-auto/multi', 'latest', index, ociIndexType)).status).toBe(201);
+    const o = await finished('scan-auto', 'multi', 'latest');
+    expect(o).toMatchObject({ scan_status: 'Success', severity: 'Critical', summary: { total: 4 } });
+    const report = ((await (await api('GET', '/projects/scan-auto/repositories/multi/artifacts/latest/additions/vulnerabilities')).json()) as Record<string, any>)[reportType];
+    // bash on each platform in its own version; lodash and requests from the amd64 image only.
+    expect(report.vulnerabilities.map((v: Record<string, string>) => `${v.id} ${v.package} ${v.version}`).sort()).toEqual([
+      'CVE-2026-1001 bash 5.2.15-2',
+      'CVE-2026-1001 bash 5.2.15-2+b13',
+      'CVE-2026-1004 lodash 4.17.20',
+      'CVE-2026-1005 requests 2.31.0',
+    ]);
+    for (const child of [amd.digest, arm.digest]) expect((await server.services.reports.latest(child))?.status).toBe('Success');
+  });
+
   it('refuses to scan what has no filesystem, and scans only on request where auto_scan is off', async () => {
     await oci.pushImage('scan-manual/app', '1', { layers: imageLayers('manual') });
     await new Promise((r) => setTimeout(r, 300));
@@ -283,11 +308,13 @@ describe.each(databaseKinds)('scanning (%s)', (database) => {
       const m = (await (await api('GET', '/scans/all/metrics')).json()) as Record<string, any>;
       return m.total > 0 && m.completed === m.total && !m.ongoing ? m : undefined;
     }, 60_000);
-    // Images of scan-auto (app, broken), scan-manual (app) and scan-ext (app, slow); never the SBOM attachments.
-    expect(metrics).toMatchObject({ total: 5, trigger: 'Manual' });
-    expect(metrics.metrics.Success + (metrics.metrics.Error ?? 0)).toBe(5);
+    // Images of scan-auto (app, broken, the multi index), scan-manual (app) and scan-ext (app, slow); never an
+    // index's children on their own, nor the SBOM attachments.
+    expect(metrics).toMatchObject({ total: 6, trigger: 'Manual' });
+    expect(metrics.metrics.Success + (metrics.metrics.Error ?? 0)).toBe(6);
     const after = Number((await server.services.db.knex('scan_reports').count<Array<{ count: string }>>('* as count'))[0]!.count);
-    expect(after - before).toBe(5);
+    // The index's children are reused: their reports are newer than the last advisory change.
+    expect(after - before).toBe(6);
     expect((await api('PUT', '/system/scanAll/schedule', { schedule: { type: 'Daily' } })).status).toBe(200);
     expect(((await (await api('GET', '/system/scanAll/schedule')).json()) as Record<string, any>).schedule).toMatchObject({ type: 'Daily', cron: '0 0 0 * * *' });
     expect((await api('PUT', '/system/scanAll/schedule', { schedule: { type: 'Custom', cron: 'nope' } })).status).toBe(400);
