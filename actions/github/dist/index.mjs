@@ -3657,7 +3657,7 @@ var require_data_url = __commonJS({
 var require_webidl = __commonJS({
   "node_modules/undici/lib/web/fetch/webidl.js"(exports, module) {
     "use strict";
-    var { types, inspect } = __require("node:util");
+    var { types: types2, inspect } = __require("node:util");
     var { markAsUncloneable } = __require("node:worker_threads");
     var { toUSVString } = require_util();
     var webidl = {};
@@ -3847,7 +3847,7 @@ var require_webidl = __commonJS({
           });
         }
         const result = {};
-        if (!types.isProxy(O)) {
+        if (!types2.isProxy(O)) {
           const keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
           for (const key of keys2) {
             const typedKey = keyConverter(key, prefix, argument);
@@ -3976,14 +3976,14 @@ var require_webidl = __commonJS({
       return x;
     };
     webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types.isAnyArrayBuffer(V)) {
+      if (webidl.util.Type(V) !== "Object" || !types2.isAnyArrayBuffer(V)) {
         throw webidl.errors.conversionFailed({
           prefix,
           argument: `${argument} ("${webidl.util.Stringify(V)}")`,
           types: ["ArrayBuffer"]
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -3998,14 +3998,14 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T.name) {
+      if (webidl.util.Type(V) !== "Object" || !types2.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
           argument: `${name} ("${webidl.util.Stringify(V)}")`,
           types: [T.name]
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4020,13 +4020,13 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.DataView = function(V, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types.isDataView(V)) {
+      if (webidl.util.Type(V) !== "Object" || !types2.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix,
           message: `${name} is not a DataView.`
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4041,13 +4041,13 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.BufferSource = function(V, prefix, name, opts) {
-      if (types.isAnyArrayBuffer(V)) {
+      if (types2.isAnyArrayBuffer(V)) {
         return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts, allowShared: false });
       }
-      if (types.isTypedArray(V)) {
+      if (types2.isTypedArray(V)) {
         return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts, allowShared: false });
       }
-      if (types.isDataView(V)) {
+      if (types2.isDataView(V)) {
         return webidl.converters.DataView(V, prefix, name, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
@@ -12398,7 +12398,7 @@ var require_response = __commonJS({
     var { URLSerializer } = require_data_url();
     var { kConstruct } = require_symbols();
     var assert = __require("node:assert");
-    var { types } = __require("node:util");
+    var { types: types2 } = __require("node:util");
     var textEncoder = new TextEncoder("utf-8");
     var Response = class _Response {
       // Creates network error Response.
@@ -12719,7 +12719,7 @@ var require_response = __commonJS({
       if (isBlobLike(V)) {
         return webidl.converters.Blob(V, prefix, name, { strict: false });
       }
-      if (ArrayBuffer.isView(V) || types.isArrayBuffer(V)) {
+      if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
         return webidl.converters.BufferSource(V, prefix, name);
       }
       if (util.isFormDataLike(V)) {
@@ -14953,7 +14953,7 @@ var require_util4 = __commonJS({
     var { ProgressEvent } = require_progressevent();
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
-    var { types } = __require("node:util");
+    var { types: types2 } = __require("node:util");
     var { StringDecoder } = __require("string_decoder");
     var { btoa } = __require("node:buffer");
     var staticPropertyDescriptors = {
@@ -14983,7 +14983,7 @@ var require_util4 = __commonJS({
               });
             }
             isFirstChunk = false;
-            if (!done && types.isUint8Array(value)) {
+            if (!done && types2.isUint8Array(value)) {
               bytes.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
@@ -17913,7 +17913,7 @@ var require_websocket = __commonJS({
     var { ByteParser } = require_receiver();
     var { kEnumerableProperty, isBlobLike } = require_util();
     var { getGlobalDispatcher } = require_global2();
-    var { types } = __require("node:util");
+    var { types: types2 } = __require("node:util");
     var { ErrorEvent, CloseEvent } = require_events();
     var { SendQueue } = require_sender();
     var WebSocket = class _WebSocket extends EventTarget {
@@ -18036,7 +18036,7 @@ var require_websocket = __commonJS({
           this.#sendQueue.add(data, () => {
             this.#bufferedAmount -= length;
           }, sendHints.string);
-        } else if (types.isArrayBuffer(data)) {
+        } else if (types2.isArrayBuffer(data)) {
           this.#bufferedAmount += data.byteLength;
           this.#sendQueue.add(data, () => {
             this.#bufferedAmount -= data.byteLength;
@@ -18248,7 +18248,7 @@ var require_websocket = __commonJS({
         if (isBlobLike(V)) {
           return webidl.converters.Blob(V, { strict: false });
         }
-        if (ArrayBuffer.isView(V) || types.isArrayBuffer(V)) {
+        if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
           return webidl.converters.BufferSource(V);
         }
       }
@@ -19978,32 +19978,84 @@ import { createReadStream } from "node:fs";
 import { open as open2 } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-var block = 512;
-function octal(buf, start, length) {
+
+// server/core/tar-header.ts
+var tarBlock = 512;
+var TarFormatError = class extends Error {
+  name = "TarFormatError";
+};
+function numeric(buf, start, length) {
   const field = buf.subarray(start, start + length);
   if (field[0] & 128) {
-    let n = field[0] & 127;
-    for (let i = 1; i < field.length; i++) n = n * 256 + field[i];
-    return n;
+    let n2 = field[0] & 127;
+    for (let i = 1; i < field.length; i++) n2 = n2 * 256 + field[i];
+    return n2;
   }
-  const text = field.toString("ascii").replace(/\0.*$/s, "").trim();
-  return text ? parseInt(text, 8) : 0;
+  let n = 0;
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i];
+    if (c === 0 || c === 32) {
+      if (n > 0 || field.subarray(i).some((b) => b !== 0 && b !== 32)) break;
+      continue;
+    }
+    if (c < 48 || c > 55) throw new TarFormatError(`a numeric header field holds ${JSON.stringify(String.fromCharCode(c))}`);
+    n = n * 8 + (c - 48);
+  }
+  return n;
 }
-var cString = (buf, start, length) => buf.subarray(start, start + length).toString("utf8").replace(/\0.*$/s, "");
-function paxPath(data) {
+var cString = (buf, start, length) => {
+  const field = buf.subarray(start, start + length);
+  const nul = field.indexOf(0);
+  return field.subarray(0, nul < 0 ? field.length : nul).toString("utf8");
+};
+var types = {
+  "0": "file",
+  "\0": "file",
+  "7": "file",
+  "1": "hardlink",
+  "2": "symlink",
+  "5": "directory",
+  x: "pax",
+  g: "pax-global",
+  L: "gnu-longname",
+  K: "gnu-longlink"
+};
+function isZeroBlock(block) {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+function parseTarHeader(block) {
+  const checksum = numeric(block, 148, 8);
+  let sum = 0;
+  for (let i = 0; i < tarBlock; i++) sum += i >= 148 && i < 156 ? 32 : block[i];
+  if (sum !== checksum) throw new TarFormatError("bad header checksum");
+  const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? cString(block, 345, 155) : "";
+  const base = cString(block, 0, 100);
+  return {
+    name: prefix ? `${prefix}/${base}` : base,
+    mode: numeric(block, 100, 8),
+    size: numeric(block, 124, 12),
+    type: types[String.fromCharCode(block[156])] ?? "other",
+    linkName: cString(block, 157, 100)
+  };
+}
+function parsePaxRecords(data) {
+  const records = /* @__PURE__ */ new Map();
   let i = 0;
   while (i < data.length) {
     const space = data.indexOf(32, i);
     if (space < 0) break;
     const len = parseInt(data.subarray(i, space).toString("ascii"), 10);
-    if (!(len > 0)) break;
+    if (!(len > 0) || i + len > data.length) break;
     const record = data.subarray(space + 1, i + len - 1).toString("utf8");
     const eq = record.indexOf("=");
-    if (record.slice(0, eq) === "path") return record.slice(eq + 1);
+    if (eq > 0) records.set(record.slice(0, eq), record.slice(eq + 1));
     i += len;
   }
-  return void 0;
+  return records;
 }
+
+// server/client/image-source/tar-index.ts
 var normal = (name) => path.posix.normalize(name.replace(/^\.?\//, "")).replace(/^\/+/, "");
 var TarIndex = class _TarIndex {
   constructor(file, entries) {
@@ -20022,31 +20074,32 @@ var TarIndex = class _TarIndex {
     try {
       const { size: total } = await fh.stat();
       const entries = /* @__PURE__ */ new Map();
-      const header = Buffer.alloc(block);
+      const header = Buffer.alloc(tarBlock);
       let offset = 0;
       let longName;
-      while (offset + block <= total) {
-        await fh.read(header, 0, block, offset);
-        if (header.every((b) => b === 0)) break;
-        const checksum = octal(header, 148, 8);
-        let sum = 0;
-        for (let i = 0; i < block; i++) sum += i >= 148 && i < 156 ? 32 : header[i];
-        if (sum !== checksum) throw new ClientError("invalid", `${file} is not a tar archive (bad header checksum at byte ${offset})`);
-        const size = octal(header, 124, 12);
-        const type = String.fromCharCode(header[156]);
-        const data = offset + block;
+      while (offset + tarBlock <= total) {
+        await fh.read(header, 0, tarBlock, offset);
+        if (isZeroBlock(header)) break;
+        let parsed;
+        try {
+          parsed = parseTarHeader(header);
+        } catch (err) {
+          if (err instanceof TarFormatError) throw new ClientError("invalid", `${file} is not a tar archive (${err.message} at byte ${offset})`);
+          throw err;
+        }
+        const { size, type } = parsed;
+        const data = offset + tarBlock;
         if (data + size > total) throw new ClientError("invalid", `${file} is truncated (an entry runs past the end)`);
-        if (type === "x" || type === "L") {
+        if (type === "pax" || type === "gnu-longname") {
           const buf = Buffer.alloc(Math.min(size, 1 << 20));
           await fh.read(buf, 0, buf.length, data);
-          longName = type === "L" ? cString(buf, 0, buf.length) : paxPath(buf) ?? longName;
+          longName = type === "gnu-longname" ? cString(buf, 0, buf.length) : parsePaxRecords(buf).get("path") ?? longName;
         } else {
-          const prefix = header.subarray(257, 263).toString("ascii").startsWith("ustar") ? cString(header, 345, 155) : "";
-          const name = longName ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
+          const name = longName ?? parsed.name;
           longName = void 0;
-          if (type === "0" || type === "\0" || type === "7") entries.set(normal(name), { offset: data, size });
+          if (type === "file") entries.set(normal(name), { offset: data, size });
         }
-        offset = data + Math.ceil(size / block) * block;
+        offset = data + Math.ceil(size / tarBlock) * tarBlock;
       }
       return new _TarIndex(file, entries);
     } finally {
