@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, apiErrorCode, basic, type ApiCall } from '../helpers/api-client.ts';
@@ -134,6 +137,31 @@ describe.each(databaseKinds)('scanning (%s)', (database) => {
     const status = (await (await api('GET', '/scanning/advisories')).json()) as Record<string, any>;
     expect(status.total).toBe(6);
     expect(await server.services.advisories.import('/nonexistent/bundle').catch((e: Error) => e.message)).toMatch(/does not exist/);
+  });
+
+  it('imports OSV’s zip exports, from a path and from a URL on an internal mirror', async () => {
+    const bundleDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-2101', ecosystem: 'Debian:12', name: 'openssl', fixed: '3.0.15-1~deb12u1' })], { 'README.txt': 'not json' });
+    dirs.push(bundleDir);
+    const zip = path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-zip-')), 'all.zip');
+    dirs.push(path.dirname(zip));
+    execFileSync('python3', ['-m', 'zipfile', '-c', zip, ...(await readdir(bundleDir)).map((f) => path.join(bundleDir, f))]);
+    expect(await server.services.advisories.import(zip)).toMatchObject({ total: 1, added: 1, rejected: 0 });
+    const mirror = createServer((req, res) => {
+      if (req.url !== '/osv/Debian/all.zip') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/zip' });
+      createReadStream(zip).pipe(res);
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/osv/Debian/all.zip`;
+      expect(await server.services.advisories.import(url)).toMatchObject({ source: url, total: 1, added: 1 });
+      expect(await server.services.advisories.import(url.replace('all.zip', 'none.zip')).catch((e: Error) => e.message)).toMatch(/answered 404/);
+    } finally {
+      await new Promise((resolve) => mirror.close(resolve));
+    }
+    const notZip = path.join(path.dirname(zip), 'broken.zip');
+    await writeFile(notZip, 'PK not really');
+    expect(await server.services.advisories.import(notZip).catch((e: Error) => e.message)).toMatch(/not a readable zip/);
   });
 
   it('scans on push with the built-in scanner and reports exactly the matching findings', async () => {
