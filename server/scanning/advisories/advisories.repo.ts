@@ -111,6 +111,11 @@ export const advisoriesRepo = {
   },
 
   async startImport(db: Queryable, source: string): Promise<number> {
+    // An import cut off by a crash stays Running; once it is older than any import may take, say what happened.
+    await db('advisory_imports')
+      .where({ source, status: 'Running' })
+      .andWhere('started_at', '<', db.raw("now() - interval '1 hour'"))
+      .update({ status: 'Error', error: 'interrupted (the process stopped before the import finished)', finished_at: db.fn.now() });
     const [row] = await db('advisory_imports').insert({ source, status: 'Running' }).returning<Array<{ id: number | string }>>('id');
     return Number(row!.id);
   },
