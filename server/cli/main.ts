@@ -6,11 +6,12 @@ import { loginCommand, logoutCommand } from './commands/login.ts';
 import { approveCommand, gateCommand, promoteCommand } from './commands/promotion.ts';
 import { pullSecretCommand } from './commands/pull-secret.ts';
 import { robotCommand } from './commands/robot.ts';
+import { scanCommand } from './commands/scan.ts';
 import { copyCommand, inspectCommand, pullCommand, pushCommand, tagCommand } from './commands/transfer.ts';
 import { CliContext, type CliIO } from './context.ts';
 import { exitCodeOf, exitCodes } from './exit-codes.ts';
 
-export const commands: Command[] = [loginCommand, logoutCommand, pushCommand, pullCommand, copyCommand, tagCommand, inspectCommand, promoteCommand, gateCommand, approveCommand, pullSecretCommand, robotCommand, applyCommand];
+export const commands: Command[] = [loginCommand, logoutCommand, pushCommand, pullCommand, copyCommand, tagCommand, inspectCommand, promoteCommand, gateCommand, approveCommand, scanCommand, pullSecretCommand, robotCommand, applyCommand];
 
 const version = '0.1.0';
 

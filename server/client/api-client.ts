@@ -1,7 +1,7 @@
 import { errorFromResponse, networkError } from './errors.ts';
 import { basicAuth, type Endpoint } from './endpoint.ts';
 import { nameInProject, projectOf } from './image-ref.ts';
-import type { AppliedPolicy, Approval, Artifact, CurrentUser, GateCheck, PromoteAnswer, PullSecret, Robot, RobotCreated, RobotPermission } from './api-types.ts';
+import { vulnerabilityReportMediaType, type AppliedPolicy, type Approval, type Artifact, type CurrentUser, type Finding, type GateCheck, type PromoteAnswer, type PullSecret, type Robot, type RobotCreated, type RobotPermission, type ScanSummary } from './api-types.ts';
 
 /** Harbor's artifact path: the repository name inside its project is URL-encoded twice (it may contain `/`). */
 export function artifactPath(repository: string, reference: string): string {
@@ -66,6 +66,23 @@ export class BerthApi {
   /** The deploy check: the gates of `stage` (default: the artifact's own) evaluated now; nothing is recorded. */
   gate(repository: string, reference: string, stage?: string): Promise<GateCheck> {
     return this.call('POST', `${artifactPath(repository, reference)}/gate`, { body: { stage } });
+  }
+
+  /** Asks for a scan (202: it runs as a job); `scanSummary` follows it. */
+  async scan(repository: string, reference: string): Promise<void> {
+    await this.call('POST', `${artifactPath(repository, reference)}/scan`);
+  }
+
+  /** The state of the artifact's newest scan and its digest; no summary when it was never scanned. */
+  async scanSummary(repository: string, reference: string): Promise<{ digest: string; summary?: ScanSummary }> {
+    const a = await this.call<Artifact & { scan_overview?: Record<string, ScanSummary> }>('GET', artifactPath(repository, reference), { query: { with_scan_overview: true } });
+    return { digest: a.digest, summary: a.scan_overview?.[vulnerabilityReportMediaType] };
+  }
+
+  /** The findings of the artifact's newest finished scan (empty when it has none). */
+  async findings(repository: string, reference: string): Promise<Finding[]> {
+    const body = await this.call<Record<string, { vulnerabilities?: Finding[] }>>('GET', `${artifactPath(repository, reference)}/additions/vulnerabilities`);
+    return body?.[vulnerabilityReportMediaType]?.vulnerabilities ?? [];
   }
 
   approve(repository: string, reference: string, req: { stage?: string; comment?: string }): Promise<Approval> {

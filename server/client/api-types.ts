@@ -107,3 +107,29 @@ export interface Artifact {
   tags: Array<{ name: string; immutable?: boolean }> | null;
   [key: string]: unknown;
 }
+
+/** Harbor's NativeReportSummary: the state of an artifact's newest scan. */
+export interface ScanSummary {
+  report_id: string;
+  scan_status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+  severity?: string;
+  duration?: number;
+  summary?: { total: number; fixable: number; summary: Record<string, number> };
+  start_time?: string;
+  end_time?: string;
+  scanner?: { name: string; vendor: string; version: string };
+}
+
+/** One finding of Harbor's vulnerability report (v1.1). */
+export interface Finding {
+  id: string;
+  package: string;
+  version: string;
+  fix_version?: string;
+  severity: string;
+  description?: string;
+  links?: string[];
+}
+
+/** The report media type the scan overview and the vulnerabilities addition are keyed by. */
+export const vulnerabilityReportMediaType = 'application/vnd.security.vulnerability.report; version=1.1';
