@@ -19732,6 +19732,9 @@ var referenceOf = (ref) => ref.digest ?? ref.tag ?? "latest";
 var projectOf = (repository) => repository.slice(0, repository.indexOf("/"));
 var nameInProject = (repository) => repository.slice(repository.indexOf("/") + 1);
 
+// server/client/api-types.ts
+var vulnerabilityReportMediaType = "application/vnd.security.vulnerability.report; version=1.1";
+
 // server/client/api-client.ts
 function artifactPath(repository, reference) {
   return `/projects/${encodeURIComponent(projectOf(repository))}/repositories/${encodeURIComponent(encodeURIComponent(nameInProject(repository)))}/artifacts/${encodeURIComponent(reference)}`;
@@ -19781,6 +19784,20 @@ var BerthApi = class {
   /** The deploy check: the gates of `stage` (default: the artifact's own) evaluated now; nothing is recorded. */
   gate(repository, reference, stage) {
     return this.call("POST", `${artifactPath(repository, reference)}/gate`, { body: { stage } });
+  }
+  /** Asks for a scan (202: it runs as a job); `scanSummary` follows it. */
+  async scan(repository, reference) {
+    await this.call("POST", `${artifactPath(repository, reference)}/scan`);
+  }
+  /** The state of the artifact's newest scan and its digest; no summary when it was never scanned. */
+  async scanSummary(repository, reference) {
+    const a = await this.call("GET", artifactPath(repository, reference), { query: { with_scan_overview: true } });
+    return { digest: a.digest, summary: a.scan_overview?.[vulnerabilityReportMediaType] };
+  }
+  /** The findings of the artifact's newest finished scan (empty when it has none). */
+  async findings(repository, reference) {
+    const body = await this.call("GET", `${artifactPath(repository, reference)}/additions/vulnerabilities`);
+    return body?.[vulnerabilityReportMediaType]?.vulnerabilities ?? [];
   }
   approve(repository, reference, req) {
     return this.call("POST", `${artifactPath(repository, reference)}/approvals`, { body: req });
