@@ -143,6 +143,27 @@ describe('imageInventory', () => {
       await fails(gzipLayer([{ path: 'var/lib/big.img', claimedSize: 10 * 1024 ** 3 }]), /truncated .*claims 10737418240 bytes/);
     });
 
+    it('never fails with anything but a layer error, however the bytes are damaged', async () => {
+      // A seeded walk over damaged copies of a real layer: flipped bytes anywhere (headers, sizes, contents, the
+      // package databases), and cuts at every kind of boundary. Each must scan or fail with LayerFormatError.
+      const tar = tarOf([
+        ...base,
+        { path: 'app/node_modules/lodash/package.json', content: npmPackage('lodash', '4.17.21') },
+        { path: `usr/lib/python3/${'deep/'.repeat(30)}x-1.0.dist-info/METADATA`, content: metadata('x', '1.0') },
+      ]);
+      let seed = 7;
+      const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      for (let i = 0; i < 300; i++) {
+        const damaged = Buffer.from(tar);
+        for (let k = 0, flips = 1 + random(8); k < flips; k++) damaged[random(damaged.length)] = random(256);
+        const cut = random(4) === 0 ? damaged.subarray(0, random(damaged.length)) : damaged;
+        const layer = random(2) === 0 ? gzipSync(cut) : cut;
+        await imageInventory([source(layer, random(2) === 0 ? gzipType : 'application/vnd.oci.image.layer.v1.tar')], builtinAnalyzers, { maxLayerBytes: 1 << 30 }).catch((err: unknown) => {
+          if (!(err instanceof LayerFormatError)) throw new Error(`case ${i}: ${(err as Error).stack}`);
+        });
+      }
+    });
+
     it('refuses a layer that expands past the limit', async () => {
       await fails(gzipLayer([{ path: 'var/zeros', content: Buffer.alloc(4 << 20) }]), /expands past 1048576 bytes/, 1 << 20);
     });
