@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineFixture, repoRoot, runCommand, type PipelineFixture } from '../helpers/pipeline-fixture.ts';
 import { adminPassword } from '../helpers/test-server.ts';
+import { gzipLayer } from '../helpers/layers.ts';
+import { criticalVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 
 interface Recorded {
   method: string;
@@ -149,10 +151,29 @@ describe('the GitHub Action against a running Berth', () => {
     expect(gh.calls[0]!.body).toMatchObject({ state: 'success', context: 'berth/gate' });
   });
 
+  it('scan waits for the report, sets scan-report, lists the findings and fails at fail-on', async () => {
+    const osvDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-5001', ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
+    try {
+      await fx.server.services.advisories.import(osvDir);
+    } finally {
+      await rm(osvDir, { recursive: true, force: true });
+    }
+    await fx.registry.pushImage('gha-dev/scanme', '1', { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    let r = await runAction({ command: 'scan', image: 'gha-dev/scanme:1' });
+    expect(r.code, r.log).toBe(0);
+    expect(JSON.parse(r.outputs['scan-report']!)).toMatchObject({ status: 'Success', severity: 'Critical', summary: { total: 1, fixable: 1 }, scanner: { name: 'Berth' } });
+    expect(r.summary).toContain('CVE-2026-5001');
+    r = await runAction({ command: 'scan', image: 'gha-dev/scanme:1', 'fail-on': 'high' });
+    expect(r.code).toBe(1);
+    expect(r.log).toMatch(/::error::gha-dev\/scanme@sha256:[a-f0-9]{64}: 1 vulnerability at or above high, the worst Critical CVE-2026-5001 in minimist 1\.2\.5/);
+    r = await runAction({ command: 'scan', image: 'gha-dev/scanme:1', 'fail-on': 'severe' });
+    expect(r.log).toContain('fail-on must be one of low, medium, high, critical');
+  });
+
   it('bad inputs and bad credentials fail the step with a clear reason', async () => {
     let r = await runAction({ command: 'deploy', image: 'gha-dev/app:1.0' });
     expect(r.code).toBe(1);
-    expect(r.log).toContain('command must be one of push, promote, gate');
+    expect(r.log).toContain('command must be one of push, promote, gate, scan');
     r = await runAction({ command: 'push', image: 'gha-dev/app:1.0' });
     expect(r.log).toContain('command push needs the source input');
     r = await runAction({ command: 'gate', image: 'gha-test/app:1.0', password: 'wrong' });

@@ -20440,6 +20440,30 @@ async function pushImage(source, target, options = {}) {
   return { digest: root.digest, mediaType: root.mediaType, reference: target.tag ? `${repository}:${target.tag}` : `${repository}@${root.digest}`, blobs: counts, bytesTransferred: bytes, manifests: manifests.length };
 }
 
+// server/client/scan-wait.ts
+var severities = ["None", "Unknown", "Negligible", "Low", "Medium", "High", "Critical"];
+var severityRank = (s) => severities.findIndex((x) => x.toLowerCase() === s.toLowerCase());
+var failOnSeverities = ["low", "medium", "high", "critical"];
+var ScanTimeout = class extends Error {
+  name = "ScanTimeout";
+};
+async function scanAndWait(api, repository, reference, options) {
+  const before = await api.scanSummary(repository, reference);
+  const digest = before.digest;
+  await api.scan(repository, digest);
+  const deadline = Date.now() + options.timeoutMs;
+  for (; ; ) {
+    const { summary: summary2 } = await api.scanSummary(repository, digest);
+    if (summary2 && summary2.report_id !== before.summary?.report_id && summary2.scan_status !== "Pending" && summary2.scan_status !== "Running") {
+      const findings = summary2.scan_status === "Success" ? await api.findings(repository, digest) : [];
+      findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
+      return { digest, summary: summary2, findings };
+    }
+    if (Date.now() > deadline) throw new ScanTimeout(`the scan of ${repository}@${digest} did not finish within ${Math.round(options.timeoutMs / 1e3)} s (it goes on in Berth)`);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 1e3));
+  }
+}
+
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -24516,7 +24540,7 @@ async function recordGateStatus(token, passed, description) {
 }
 
 // actions/github/src/inputs.ts
-var commands = ["push", "promote", "gate"];
+var commands = ["push", "promote", "gate", "scan"];
 function readInputs() {
   const password = getInput("password", { required: true });
   setSecret(password);
@@ -24526,6 +24550,10 @@ function readInputs() {
   if (!commands.includes(command)) throw new Error(`command must be one of ${commands.join(", ")}, not "${command}"`);
   const source = getInput("source") || void 0;
   if (command === "push" && !source) throw new Error("command push needs the source input (an OCI layout, oci-archive or docker save tarball)");
+  const failOn = getInput("fail-on").toLowerCase() || void 0;
+  if (failOn !== void 0 && !failOnSeverities.includes(failOn)) throw new Error(`fail-on must be one of ${failOnSeverities.join(", ")}, not "${failOn}"`);
+  const timeoutSeconds = Number(getInput("timeout") || 600);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 86400) throw new Error("timeout must be a number of seconds from 1 to 86400");
   return {
     command,
     server: getInput("server", { required: true }),
@@ -24538,7 +24566,9 @@ function readInputs() {
     stage: getInput("stage") || void 0,
     dryRun: getInput("dry-run") === "true",
     githubToken,
-    environment: getInput("environment") || void 0
+    environment: getInput("environment") || void 0,
+    failOn,
+    timeoutSeconds
   };
 }
 
@@ -24558,12 +24588,28 @@ async function writeGateSummary(title, verdict, gates) {
     ]);
   await summary.write();
 }
+async function writeScanSummary(artifact, findings, verdict) {
+  summary.addHeading(`Berth scan: ${escape(artifact)}`, 3).addRaw(`<p>${findings.length} ${findings.length === 1 ? "vulnerability" : "vulnerabilities"}. ${escape(verdict)}</p>`, true);
+  if (findings.length)
+    summary.addTable([
+      [
+        { data: "Severity", header: true },
+        { data: "ID", header: true },
+        { data: "Package", header: true },
+        { data: "Version", header: true },
+        { data: "Fixed in", header: true }
+      ],
+      ...findings.slice(0, 50).map((f) => [escape(f.severity), escape(f.id), escape(f.package), escape(f.version), escape(f.fix_version ?? "-")])
+    ]);
+  await summary.write();
+}
 var escape = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 function setOutputs(out) {
   if (out.digest) setOutput("digest", out.digest);
   if (out.image) setOutput("image", out.image);
   if (out.promoted !== void 0) setOutput("promoted", String(out.promoted));
   if (out.gates !== void 0) setOutput("gate-report", JSON.stringify(out.gates));
+  if (out.scan !== void 0) setOutput("scan-report", JSON.stringify(out.scan));
 }
 
 // actions/github/src/main.ts
@@ -24617,6 +24663,18 @@ async function gate(inputs, api, host) {
   if (inputs.githubToken) await recordGateStatus(inputs.githubToken, check.allowed, verdict);
   if (!check.allowed) setFailed(`${ref.repository}@${check.digest}: ${verdict}`);
 }
+async function scan(inputs, api, host) {
+  const ref = parseImageRef(inputs.image);
+  const { digest, summary: summary2, findings } = await scanAndWait(api, ref.repository, referenceOf(ref), { timeoutMs: inputs.timeoutSeconds * 1e3 });
+  setOutputs({ digest, image: `${host}/${ref.repository}@${digest}`, scan: { status: summary2.scan_status, severity: summary2.severity ?? null, summary: summary2.summary ?? null, scanner: summary2.scanner ?? null } });
+  if (summary2.scan_status !== "Success") {
+    setFailed(`the scan of ${ref.repository}@${digest} ended ${summary2.scan_status}`);
+    return;
+  }
+  const over = inputs.failOn ? findings.filter((f) => severityRank(f.severity) >= severityRank(inputs.failOn)) : [];
+  await writeScanSummary(`${ref.repository}@${digest}`, findings, over.length ? `${over.length} at or above ${inputs.failOn}` : "Nothing at or above the threshold.");
+  if (over.length) setFailed(`${ref.repository}@${digest}: ${over.length} ${over.length === 1 ? "vulnerability" : "vulnerabilities"} at or above ${inputs.failOn}, the worst ${over[0].severity} ${over[0].id} in ${over[0].package} ${over[0].version}`);
+}
 async function run() {
   try {
     const inputs = readInputs();
@@ -24624,6 +24682,7 @@ async function run() {
     const host = hostOf(endpoint2.url);
     if (inputs.command === "push") await push(inputs, endpoint2);
     else if (inputs.command === "promote") await promote(inputs, new BerthApi(endpoint2), host);
+    else if (inputs.command === "scan") await scan(inputs, new BerthApi(endpoint2), host);
     else await gate(inputs, new BerthApi(endpoint2), host);
   } catch (err) {
     setFailed(isClientError(err) ? `${err.kind} error: ${err.message}` : err.message);

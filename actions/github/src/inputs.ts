@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
+import { failOnSeverities } from '../../../server/client/scan-wait.ts';
 
-export type ActionCommand = 'push' | 'promote' | 'gate';
+export type ActionCommand = 'push' | 'promote' | 'gate' | 'scan';
 
 /** Everything the Action was asked to do, read and checked before any request is made. */
 export interface ActionInputs {
@@ -22,9 +23,13 @@ export interface ActionInputs {
   githubToken?: string;
   /** The deployment environment on promote (default: the target stage's name). */
   environment?: string;
+  /** scan: fail the step when a finding is this severe or worse. */
+  failOn?: string;
+  /** scan: how long to wait for the report. */
+  timeoutSeconds: number;
 }
 
-const commands: ActionCommand[] = ['push', 'promote', 'gate'];
+const commands: ActionCommand[] = ['push', 'promote', 'gate', 'scan'];
 
 /** Reads the inputs (`INPUT_*` variables) through @actions/core; masks the password and the token at once. */
 export function readInputs(): ActionInputs {
@@ -36,6 +41,10 @@ export function readInputs(): ActionInputs {
   if (!commands.includes(command)) throw new Error(`command must be one of ${commands.join(', ')}, not "${command}"`);
   const source = core.getInput('source') || undefined;
   if (command === 'push' && !source) throw new Error('command push needs the source input (an OCI layout, oci-archive or docker save tarball)');
+  const failOn = core.getInput('fail-on').toLowerCase() || undefined;
+  if (failOn !== undefined && !failOnSeverities.includes(failOn)) throw new Error(`fail-on must be one of ${failOnSeverities.join(', ')}, not "${failOn}"`);
+  const timeoutSeconds = Number(core.getInput('timeout') || 600);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 86_400) throw new Error('timeout must be a number of seconds from 1 to 86400');
   return {
     command,
     server: core.getInput('server', { required: true }),
@@ -52,5 +61,7 @@ export function readInputs(): ActionInputs {
     dryRun: core.getInput('dry-run') === 'true',
     githubToken,
     environment: core.getInput('environment') || undefined,
+    failOn,
+    timeoutSeconds,
   };
 }

@@ -7,9 +7,10 @@ import { parseImageRef, referenceOf } from '../../../server/client/image-ref.ts'
 import { openLocalSource } from '../../../server/client/image-source/open-source.ts';
 import { RegistryClient } from '../../../server/client/registry-client.ts';
 import { pushImage } from '../../../server/client/transfer.ts';
+import { scanAndWait, severityRank } from '../../../server/client/scan-wait.ts';
 import { recordDeployment, recordGateStatus } from './github.ts';
 import { readInputs, type ActionInputs } from './inputs.ts';
-import { setOutputs, writeGateSummary } from './report.ts';
+import { setOutputs, writeGateSummary, writeScanSummary } from './report.ts';
 
 const failedOf = (gates: GateResult[]): string => gates.filter((g) => !g.passed).map((g) => `${g.stage}/${g.type}: ${g.reason}`).join('; ');
 
@@ -65,6 +66,19 @@ async function gate(inputs: ActionInputs, api: BerthApi, host: string): Promise<
   if (!check.allowed) core.setFailed(`${ref.repository}@${check.digest}: ${verdict}`);
 }
 
+async function scan(inputs: ActionInputs, api: BerthApi, host: string): Promise<void> {
+  const ref = parseImageRef(inputs.image);
+  const { digest, summary, findings } = await scanAndWait(api, ref.repository, referenceOf(ref), { timeoutMs: inputs.timeoutSeconds * 1000 });
+  setOutputs({ digest, image: `${host}/${ref.repository}@${digest}`, scan: { status: summary.scan_status, severity: summary.severity ?? null, summary: summary.summary ?? null, scanner: summary.scanner ?? null } });
+  if (summary.scan_status !== 'Success') {
+    core.setFailed(`the scan of ${ref.repository}@${digest} ended ${summary.scan_status}`);
+    return;
+  }
+  const over = inputs.failOn ? findings.filter((f) => severityRank(f.severity) >= severityRank(inputs.failOn!)) : [];
+  await writeScanSummary(`${ref.repository}@${digest}`, findings, over.length ? `${over.length} at or above ${inputs.failOn}` : 'Nothing at or above the threshold.');
+  if (over.length) core.setFailed(`${ref.repository}@${digest}: ${over.length} ${over.length === 1 ? 'vulnerability' : 'vulnerabilities'} at or above ${inputs.failOn}, the worst ${over[0]!.severity} ${over[0]!.id} in ${over[0]!.package} ${over[0]!.version}`);
+}
+
 /** The Action's entry: read the inputs, run the command with the shared client, report; any error fails the step. */
 export async function run(): Promise<void> {
   try {
@@ -73,6 +87,7 @@ export async function run(): Promise<void> {
     const host = hostOf(endpoint.url);
     if (inputs.command === 'push') await push(inputs, endpoint);
     else if (inputs.command === 'promote') await promote(inputs, new BerthApi(endpoint), host);
+    else if (inputs.command === 'scan') await scan(inputs, new BerthApi(endpoint), host);
     else await gate(inputs, new BerthApi(endpoint), host);
   } catch (err) {
     core.setFailed(isClientError(err) ? `${err.kind} error: ${err.message}` : (err as Error).message);
