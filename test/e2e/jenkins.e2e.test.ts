@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthBin, pipelineFixture, repoRoot, runCommand, type PipelineFixture } from '../helpers/pipeline-fixture.ts';
 import { adminPassword } from '../helpers/test-server.ts';
+import { gzipLayer } from '../helpers/layers.ts';
+import { criticalVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 
 interface StepRun {
   code: number;
@@ -94,6 +96,23 @@ describe('the Jenkins shared library against a running Berth', () => {
     expect(r.result.passed).toBe(true);
     expect(r.result.digest).toBe(digest);
     expect(r.result.gates).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'labels', passed: true })]));
+  }, 60_000);
+
+  it('berthScan returns the report and fails the build at failOn', async () => {
+    const osvDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-7001', ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
+    try {
+      await fx.server.services.advisories.import(osvDir);
+    } finally {
+      await rm(osvDir, { recursive: true, force: true });
+    }
+    await fx.registry.pushImage('jk-dev/scanme', '1', { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    const r = await runStep('berthScan', { image: 'jk-dev/scanme:1' });
+    expect(r.code, r.log).toBe(0);
+    expect(r.result).toMatchObject({ failed: false, severity: 'Critical', summary: { total: 1 } });
+    expect(r.result.vulnerabilities[0]).toMatchObject({ id: 'CVE-2026-7001', package: 'minimist', fix_version: '1.2.6' });
+    const refused = await runStep('berthScan', { image: 'jk-dev/scanme:1', failOn: 'high' });
+    expect(refused.code, refused.log).toBe(1);
+    expect(refused.error).toBe('Berth scan of jk-dev/scanme:1: 1 at or above high, the worst Critical CVE-2026-7001 in minimist 1.2.5');
   }, 60_000);
 
   it('berthPullSecret returns a dockerconfigjson Secret with an auths entry for the registry, and writes it to a file', async () => {
