@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { configJsonSchema } from './config.schema.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +37,17 @@ describe('loadConfig', () => {
   it('parses the documented example file', () => {
     const config = loadConfig({ BERTH_CONFIG: path.resolve('berth.example.yaml') });
     expect(config.port).toBe(5000);
+  });
+
+  it('documents every key of the schema in the example file', () => {
+    const example = parse(readFileSync(path.resolve('berth.example.yaml'), 'utf8')) as Record<string, unknown>;
+    const missing: string[] = [];
+    for (const [key, spec] of Object.entries(configJsonSchema.properties)) {
+      if (!(key in example)) missing.push(key);
+      const nested = (spec as { properties?: Record<string, unknown> }).properties;
+      if (nested && 'type' in spec && spec.type === 'object') for (const k of Object.keys(nested)) if (!(k in ((example[key] as Record<string, unknown>) ?? {}))) missing.push(`${key}.${k}`);
+    }
+    expect(missing).toEqual([]);
   });
 
   it.each([
