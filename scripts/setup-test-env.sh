@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Real registry clients and peers the tests drive: skopeo, podman, buildah, umoci; CNCF Distribution as the
 # benchmark/replication peer; wrk for benchmarks; openssl to make the X.509 certificates of the signing tests;
 # groovy (with the default JRE it runs on) for the Jenkins shared library tests; debootstrap for the Debian image
-# the scanner is tested on, zstd for zstd-compressed layers.
-packages=(skopeo podman buildah umoci docker-registry wrk openssl groovy default-jre-headless debootstrap zstd)
+# the scanner is tested on (and tar, gzip and coreutils' chroot to pack and query it), zstd and zip for compressed
+# layers and advisory bundles.
+packages=(skopeo podman buildah umoci docker-registry wrk openssl groovy default-jre-headless debootstrap zstd zip tar gzip coreutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -200,7 +200,7 @@ function scanningServices(
   return {
     endpoint,
     scanners,
-    scans: new ScanService(db.knex, reports, scanners, core.jobs, core.events, core.config.scanning.maxAttempts),
+    scans: new ScanService(db.knex, reports, scanners, core.jobs, core.events, core.log, core.config.scanning.maxAttempts),
     sboms: new SbomService(db.knex, core.blobs, blobStore, core.manifests),
     advisories: new AdvisoriesService(db.knex, new AdvisoryImporter(db.knex, core.events, core.log), core.jobs, core.config.scanning.advisorySources, advisoryRefreshType),
   };

@@ -110,7 +110,7 @@ export function apiRoutes(services: Services): Middleware[] {
   mountAllowlistRoutes(router, { allowlists: services.allowlists });
   mountPromotionRoutes(router, { ...artifactDeps, promotions: services.promotions, approvals: services.approvals });
   mountScannerRoutes(router, { scanners: services.scanners, project: projectDeps });
-  mountScanRoutes(router, { ...artifactDeps, scans: services.scans, reports: services.reports, scheduler: services.scheduler, db: services.db.knex });
+  mountScanRoutes(router, { ...artifactDeps, scans: services.scans, reports: services.reports, scheduler: services.scheduler });
   mountAdvisoryRoutes(router, { advisories: services.advisories });
 
   const guard: Middleware = async (ctx, next) => {

@@ -5,7 +5,7 @@ import { requireSysadmin } from '../api/api-access.ts';
 import { BerthError } from '../core/errors.ts';
 import { readHarborPage, setPageHeaders } from '../http/harbor-list.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
-import { cronFor, scheduleType } from '../jobs/harbor-schedule.ts';
+import { cronFor, harborScheduleSchema, presentSchedule } from '../jobs/harbor-schedule.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { harborJobStatus, jobLog } from '../jobs/jobs.presenter.ts';
 import { jobsRepo, type JobRow } from '../jobs/jobs.repo.ts';
@@ -23,15 +23,7 @@ const validateScheduleReq = bodySchema<PurgeScheduleReq>({
   additionalProperties: true,
   required: ['schedule'],
   properties: {
-    schedule: {
-      type: 'object',
-      additionalProperties: true,
-      required: ['type'],
-      properties: {
-        type: { type: 'string', enum: ['Hourly', 'Daily', 'Weekly', 'Custom', 'Manual', 'None'] },
-        cron: { type: 'string', maxLength: 128, nullable: true },
-      },
-    },
+    schedule: harborScheduleSchema,
     parameters: {
       type: 'object',
       nullable: true,
@@ -86,18 +78,7 @@ export function mountPurgeRoutes(router: Router, deps: { db: Knex; jobs: JobQueu
   router.get('/system/purgeaudit/schedule', async (ctx) => {
     requireSysadmin(ctx);
     const s = await deps.scheduler.get(auditPurgeSchedule);
-    const next = deps.scheduler.nextRun(auditPurgeSchedule);
-    ctx.body = {
-      id: 0,
-      job_name: 'PURGE_AUDIT_LOG',
-      job_kind: 'SCHEDULE',
-      job_parameters: JSON.stringify(harborParams(s.payload as AuditPurgeParams)),
-      schedule: { type: scheduleType(s.cron, s.enabled), cron: s.cron, ...(next ? { next_scheduled_time: next.toISOString() } : {}) },
-      job_status: '',
-      deleted: false,
-      creation_time: new Date(s.created_at).toISOString(),
-      update_time: new Date(s.updated_at).toISOString(),
-    };
+    ctx.body = presentSchedule(s, 'PURGE_AUDIT_LOG', deps.scheduler.nextRun(auditPurgeSchedule), { parameters: harborParams(s.payload as AuditPurgeParams) });
   });
 
   // POST and PUT alike: `Manual` runs a purge now, `None` turns the schedule off, the others set its cron.

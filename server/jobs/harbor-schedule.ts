@@ -19,3 +19,37 @@ export function cronFor(schedule: { type: HarborScheduleType; cron?: string | nu
   if (!cron || !isValidCron(cron)) throw new BerthError('BAD_REQUEST', 'schedule.cron must be a cron expression (six fields, seconds first, as Harbor writes them)');
   return cron;
 }
+
+/** The `schedule` object of Harbor's schedule requests (purge, scan-all): a type and, for `Custom`, a cron. */
+export const harborScheduleSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', enum: ['Hourly', 'Daily', 'Weekly', 'Custom', 'Manual', 'None'] },
+    cron: { type: 'string', maxLength: 128, nullable: true },
+  },
+} as const;
+
+/**
+ * Harbor's schedule view (`GET /system/.../schedule`) of a stored schedule: its job name, the type and cron, the
+ * next run, and the job parameters when the job has any.
+ */
+export function presentSchedule(
+  row: { cron: string; enabled: boolean; created_at: Date | string; updated_at: Date | string },
+  jobName: string,
+  next: Date | null,
+  options: { parameters?: Record<string, unknown>; blankCronWhenOff?: boolean } = {},
+): Record<string, unknown> {
+  return {
+    id: 0,
+    job_name: jobName,
+    job_kind: 'SCHEDULE',
+    ...(options.parameters ? { job_parameters: JSON.stringify(options.parameters) } : {}),
+    schedule: { type: scheduleType(row.cron, row.enabled), cron: options.blankCronWhenOff && !row.enabled ? '' : row.cron, ...(next ? { next_scheduled_time: next.toISOString() } : {}) },
+    job_status: '',
+    deleted: false,
+    creation_time: new Date(row.created_at).toISOString(),
+    update_time: new Date(row.updated_at).toISOString(),
+  };
+}

@@ -94,6 +94,22 @@ export class ReportStore {
     return row ? this.reported(toReport(row), operator) : null;
   }
 
+  /** Records the job that fills a scan. */
+  async setJob(id: number, jobId: number): Promise<void> {
+    await this.db('scan_reports').where({ id }).update({ job_id: jobId });
+  }
+
+  /** Puts a running scan back to Pending after a failed attempt that will be retried, keeping its log. */
+  async requeue(id: number, log: string): Promise<void> {
+    await this.db('scan_reports').where({ id }).whereIn('status', ['Pending', 'Running']).update({ status: 'Pending', log: log.slice(0, 64 * 1024) });
+  }
+
+  /** How many scans with ids in [first, last] are in each state (scan-all's progress). */
+  async statusCounts(first: number, last: number): Promise<Record<string, number>> {
+    const rows = await this.db('scan_reports').whereBetween('id', [first, last]).groupBy('status').select<Array<{ status: string; n: string | number }>>('status', this.db.raw('count(*) as n'));
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   /** Stops the digest's pending and running scans; returns those it stopped. */
   async stop(digest: string, reason: string): Promise<StoredReport[]> {
     const rows = await this.db('scan_reports')

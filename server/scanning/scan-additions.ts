@@ -19,7 +19,7 @@ export function scanAdditions(reports: ReportStore, sboms: SbomService) {
       const raw = query.format ?? 'spdx';
       if (raw !== 'spdx' && raw !== 'cyclonedx') throw new BerthError('BAD_REQUEST', 'format is spdx or cyclonedx');
       const format: SbomFormat = raw;
-      const body = await sboms.document(artifact.repository_name, artifact.digest, format);
+      const body = await sboms.document(artifact, format);
       return { type: format === 'spdx' ? 'application/spdx+json' : 'application/vnd.cyclonedx+json', body };
     },
   };

@@ -82,7 +82,7 @@ export async function runScanJob(deps: ScanJobDeps, job: JobContext<ScanJobPaylo
     log(`failed: ${message}`);
     // Shutdown hands the job back; a transient failure is retried while attempts remain.
     if (!permanent && (job.signal.aborted || job.attempt < job.maxAttempts)) {
-      await deps.db('scan_reports').where({ id: row.id }).whereIn('status', ['Pending', 'Running']).update({ status: 'Pending', log: lines.join('\n').slice(0, 65536) });
+      await deps.reports.requeue(row.id, lines.join('\n'));
       throw err;
     }
     const failed = await deps.reports.finish(row.id, { status: 'Error', error: message }, lines.join('\n'));

@@ -1,17 +1,15 @@
 import type Router from '@koa/router';
 import type { JSONSchemaType } from 'ajv';
-import type { Knex } from 'knex';
 import { requireSysadmin } from '../api/api-access.ts';
 import { artifactOf, type ArtifactRouteDeps } from '../artifacts/artifact-routes-deps.ts';
 import { BerthError } from '../core/errors.ts';
 import { actorOf } from '../http/actor.ts';
 import { bodySchema, parseBody } from '../http/validate.ts';
-import { cronFor, scheduleType, type HarborScheduleType } from '../jobs/harbor-schedule.ts';
+import { cronFor, harborScheduleSchema, presentSchedule, type HarborScheduleType } from '../jobs/harbor-schedule.ts';
 import type { Scheduler } from '../jobs/scheduler.ts';
 import type { ReportStore } from './report-store.ts';
-import { scanAllJobType, type ScanService } from './scan.service.ts';
+import type { ScanService } from './scan.service.ts';
 import { scanAllSchedule } from './scanning.background.ts';
-import { artifactViewsRepo } from '../artifacts/artifact-views.repo.ts';
 
 const base = '/projects/:project_name/repositories/:repository_name/artifacts/:reference';
 
@@ -30,24 +28,13 @@ const validateScheduleReq = bodySchema<ScheduleReq>({
   type: 'object',
   additionalProperties: true,
   required: ['schedule'],
-  properties: {
-    schedule: {
-      type: 'object',
-      additionalProperties: true,
-      required: ['type'],
-      properties: {
-        type: { type: 'string', enum: ['Hourly', 'Daily', 'Weekly', 'Custom', 'Manual', 'None'] },
-        cron: { type: 'string', maxLength: 128, nullable: true },
-      },
-    },
-  },
+  properties: { schedule: harborScheduleSchema },
 } as unknown as JSONSchemaType<ScheduleReq>);
 
 export interface ScanRouteDeps extends ArtifactRouteDeps {
   scans: ScanService;
   reports: ReportStore;
   scheduler: Scheduler;
-  db: Knex;
 }
 
 /**
@@ -66,8 +53,7 @@ export function mountScanRoutes(router: Router, deps: ScanRouteDeps): void {
   router.post(`${base}/scan/stop`, async (ctx) => {
     const { project, repository, artifact } = await artifactOf(ctx, deps, 'scan:stop');
     await parseBody(ctx, validateScanReq, { emptyAs: {} });
-    const tags = (await artifactViewsRepo.tagsOf(deps.db, [artifact.id])).map((t) => t.name);
-    await deps.scans.stop({ project, repository: repository.name, artifact }, tags, actorOf(ctx));
+    await deps.scans.stop({ project, repository: repository.name, artifact }, actorOf(ctx));
     ctx.status = 202;
   });
 
@@ -82,18 +68,7 @@ export function mountScanRoutes(router: Router, deps: ScanRouteDeps): void {
 
   router.get('/system/scanAll/schedule', async (ctx) => {
     requireSysadmin(ctx);
-    const s = await deps.scheduler.get(scanAllSchedule);
-    const next = deps.scheduler.nextRun(scanAllSchedule);
-    ctx.body = {
-      id: 0,
-      job_name: 'SCAN_ALL',
-      job_kind: 'SCHEDULE',
-      schedule: { type: scheduleType(s.cron, s.enabled), cron: s.enabled ? s.cron : '', ...(next ? { next_scheduled_time: next.toISOString() } : {}) },
-      job_status: '',
-      deleted: false,
-      creation_time: new Date(s.created_at).toISOString(),
-      update_time: new Date(s.updated_at).toISOString(),
-    };
+    ctx.body = presentSchedule(await deps.scheduler.get(scanAllSchedule), 'SCAN_ALL', deps.scheduler.nextRun(scanAllSchedule), { blankCronWhenOff: true });
   });
 
   // POST and PUT alike, as Harbor has them: `Manual` scans everything now, `None` turns the schedule off.
@@ -117,22 +92,7 @@ export function mountScanRoutes(router: Router, deps: ScanRouteDeps): void {
   for (const path of ['/scans/all/metrics', '/scans/schedule/metrics']) {
     router.get(path, async (ctx) => {
       requireSysadmin(ctx);
-      const job = await deps.db('jobs').where({ type: scanAllJobType }).orderBy('id', 'desc').first<{ status: string; result: { trigger?: string; firstReportId?: number | null; lastReportId?: number | null; requested?: number } | null; payload: { trigger?: string } } | undefined>();
-      const result = job?.result ?? null;
-      const metrics: Record<string, number> = {};
-      if (result?.firstReportId && result.lastReportId) {
-        const rows = await deps.db('scan_reports').whereBetween('id', [result.firstReportId, result.lastReportId]).groupBy('status').select<Array<{ status: string; n: string | number }>>('status', deps.db.raw('count(*) as n'));
-        for (const r of rows) metrics[r.status] = Number(r.n);
-      }
-      const total = result?.requested ?? 0;
-      const completed = (metrics.Success ?? 0) + (metrics.Error ?? 0) + (metrics.Stopped ?? 0);
-      ctx.body = {
-        total,
-        completed,
-        metrics,
-        ongoing: !!job && (job.status === 'queued' || job.status === 'running' || completed < total),
-        trigger: job ? (job.payload.trigger === 'schedule' ? 'Schedule' : 'Manual') : 'Manual',
-      };
+      ctx.body = await deps.scans.scanAllMetrics();
     });
   }
 }

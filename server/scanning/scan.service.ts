@@ -11,6 +11,10 @@ import { reportSummary } from './scan-overview.ts';
 import { isScannable } from './scannable.ts';
 import type { ScannersService } from './scanners/scanners.service.ts';
 import type { ArtifactRow } from '../db/types.ts';
+import { artifactViewsRepo } from '../artifacts/artifact-views.repo.ts';
+import { jobsRepo } from '../jobs/jobs.repo.ts';
+import type { Logger } from '../core/logger.ts';
+import { scanCandidatesRepo } from './scan-candidates.repo.ts';
 
 export const scanJobType = 'scan.artifact';
 export const scanAllJobType = 'scan.all';
@@ -48,6 +52,7 @@ export class ScanService {
     private readonly scanners: ScannersService,
     private readonly jobs: JobQueue,
     private readonly events: EventBus,
+    private readonly log: Logger,
     private readonly maxAttempts: number,
   ) {}
 
@@ -69,14 +74,45 @@ export class ScanService {
       ...(target.tag ? { tag: target.tag } : {}),
     };
     const { id } = await this.jobs.enqueue(scanJobType, payload, { dedupeKey: `scan:${report.id}`, maxAttempts: this.maxAttempts });
-    if (id !== null) await this.db('scan_reports').where({ id: report.id }).update({ job_id: id });
+    if (id !== null) await this.reports.setJob(report.id, id);
     return report;
   }
 
+  /**
+   * Scan-all's work: a scan of every scannable top-level artifact, once per digest (the first repository it is
+   * found in). Answers how many were asked for and the range of their report ids (its metrics read them).
+   */
+  async requestAll(signal: AbortSignal): Promise<{ requested: number; firstReportId: number | null; lastReportId: number | null }> {
+    let requested = 0;
+    let first: number | null = null;
+    let last: number | null = null;
+    const seen = new Set<string>();
+    for (let after = 0; ; ) {
+      signal.throwIfAborted();
+      const rows = await scanCandidatesRepo.page(this.db, after, 500);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      for (const r of rows) {
+        if (seen.has(r.digest) || !isScannable(r)) continue;
+        seen.add(r.digest);
+        try {
+          const report = await this.request({ project: { id: r.project_id, name: r.project_name, public: r.public }, repository: r.repository, artifact: r });
+          requested++;
+          first ??= report.id;
+          last = report.id;
+        } catch (err) {
+          this.log.warn({ err, repository: r.repository, digest: r.digest }, 'scan-all could not request a scan');
+        }
+      }
+    }
+    return { requested, firstReportId: first, lastReportId: last };
+  }
+
   /** Stops the digest's pending or running scan; PRECONDITION when there is none. */
-  async stop(target: Omit<ScanRequestTarget, 'tag'>, tags: string[], operator: Operator): Promise<void> {
+  async stop(target: Omit<ScanRequestTarget, 'tag'>, operator: Operator): Promise<void> {
     const stopped = await this.reports.stop(target.artifact.digest, `stopped by ${operator}`);
     if (stopped.length === 0) throw new BerthError('PRECONDITION', 'the artifact has no scan under way to stop');
+    const tags = (await artifactViewsRepo.tagsOf(this.db, [target.artifact.id])).map((t) => t.name);
     for (const r of stopped) this.events.emit('scan.stopped', operator, this.eventData(target.project, target.repository, r.digest, tags, r, `stopped by ${operator}`));
   }
 
@@ -84,6 +120,22 @@ export class ScanService {
   async scanAll(trigger: ScanTrigger): Promise<number | null> {
     const { id } = await this.jobs.enqueue(scanAllJobType, { trigger }, { dedupeKey: `scan-all:${trigger}:${Math.floor(Date.now() / 60_000)}` });
     return id;
+  }
+
+  /** Harbor's Stats of the newest scan-all: how many scans it asked for, how many ended, and how. */
+  async scanAllMetrics(): Promise<{ total: number; completed: number; metrics: Record<string, number>; ongoing: boolean; trigger: 'Manual' | 'Schedule' }> {
+    const [job] = (await jobsRepo.page(this.db, { type: scanAllJobType, offset: 0, limit: 1 })).rows;
+    const result = (job?.result ?? null) as { firstReportId?: number | null; lastReportId?: number | null; requested?: number } | null;
+    const metrics = result?.firstReportId && result.lastReportId ? await this.reports.statusCounts(result.firstReportId, result.lastReportId) : {};
+    const total = result?.requested ?? 0;
+    const completed = (metrics.Success ?? 0) + (metrics.Error ?? 0) + (metrics.Stopped ?? 0);
+    return {
+      total,
+      completed,
+      metrics,
+      ongoing: !!job && (job.status === 'queued' || job.status === 'running' || completed < total),
+      trigger: (job?.payload as { trigger?: string } | undefined)?.trigger === 'schedule' ? 'Schedule' : 'Manual',
+    };
   }
 
   eventData(project: ProjectRef, repository: string, digest: string, tags: string[], report: StoredReport, error?: string): ScanEventData {

@@ -3,7 +3,6 @@ import type { Services } from '../services.ts';
 import { scanJobType, scanAllJobType, type ScanJobPayload, type ScanTrigger } from './scan.service.ts';
 import { runScanJob } from './scan.job.ts';
 import { isScannable } from './scannable.ts';
-import type { ArtifactRow } from '../db/types.ts';
 import { advisoryRefreshType } from './advisories/advisories.service.ts';
 
 export const advisoryRefreshSchedule = 'advisory-refresh';
@@ -43,43 +42,7 @@ export async function registerScanning(services: Services): Promise<void> {
   jobs.define<{ trigger: ScanTrigger }>(scanAllJobType, {
     concurrency: 1,
     retry: { maxAttempts: 3 },
-    handle: async (job) => {
-      let requested = 0;
-      let first: number | null = null;
-      let last: number | null = null;
-      const seen = new Set<string>();
-      let after = 0;
-      for (;;) {
-        job.signal.throwIfAborted();
-        // Top-level artifacts only: an index's children are scanned with it; attachments have nothing to scan.
-        const rows = (await knex('artifacts as a')
-          .join('repositories as r', 'r.id', 'a.repository_id')
-          .join('projects as p', 'p.id', 'a.project_id')
-          .whereNull('a.subject_digest')
-          .where('a.id', '>', after)
-          .whereNotExists(knex('artifact_children as c').join('artifacts as pa', 'pa.id', 'c.parent_id').whereRaw('pa.repository_id = a.repository_id and c.child_digest = a.digest'))
-          .orderBy('a.id')
-          .limit(500)
-          .select('a.id', 'a.digest', 'a.media_type', 'a.config_media_type', 'a.artifact_type', 'a.annotations', 'r.name as repository', 'p.id as project_id', 'p.name as project_name', 'p.public')) as Array<
-          Pick<ArtifactRow, 'id' | 'digest' | 'media_type' | 'config_media_type' | 'artifact_type' | 'annotations'> & { repository: string; project_id: number; project_name: string; public: boolean }
-        >;
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.id;
-        for (const r of rows) {
-          if (seen.has(r.digest) || !isScannable(r)) continue;
-          seen.add(r.digest);
-          try {
-            const report = await services.scans.request({ project: { id: r.project_id, name: r.project_name, public: r.public }, repository: r.repository, artifact: r });
-            requested++;
-            first ??= report.id;
-            last = report.id;
-          } catch (err) {
-            log.warn({ err, repository: r.repository, digest: r.digest }, 'scan-all could not request a scan');
-          }
-        }
-      }
-      return { trigger: job.payload.trigger, requested, firstReportId: first, lastReportId: last };
-    },
+    handle: async (job) => ({ trigger: job.payload.trigger, ...(await services.scans.requestAll(job.signal)) }),
   });
 
   jobs.define<{ source?: string }>(advisoryRefreshType, {

@@ -5,8 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineFixture, repoRoot, runCommand, type PipelineFixture } from '../helpers/pipeline-fixture.ts';
 import { adminPassword } from '../helpers/test-server.ts';
-import { gzipLayer } from '../helpers/layers.ts';
-import { criticalVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 
 interface Recorded {
   method: string;
@@ -152,13 +150,7 @@ describe('the GitHub Action against a running Berth', () => {
   });
 
   it('scan waits for the report, sets scan-report, lists the findings and fails at fail-on', async () => {
-    const osvDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-5001', ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
-    try {
-      await fx.server.services.advisories.import(osvDir);
-    } finally {
-      await rm(osvDir, { recursive: true, force: true });
-    }
-    await fx.registry.pushImage('gha-dev/scanme', '1', { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    await fx.pushVulnerableImage('gha-dev/scanme', '1', 'CVE-2026-5001');
     let r = await runAction({ command: 'scan', image: 'gha-dev/scanme:1' });
     expect(r.code, r.log).toBe(0);
     expect(JSON.parse(r.outputs['scan-report']!)).toMatchObject({ status: 'Success', severity: 'Critical', summary: { total: 1, fixable: 1 }, scanner: { name: 'Berth' } });

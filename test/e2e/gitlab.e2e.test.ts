@@ -5,8 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { berthBin, pipelineFixture, repoRoot, runCommand, type PipelineFixture } from '../helpers/pipeline-fixture.ts';
 import { adminPassword } from '../helpers/test-server.ts';
-import { gzipLayer } from '../helpers/layers.ts';
-import { criticalVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 
 interface Template {
   inputs: Record<string, { default?: string; description?: string }>;
@@ -136,13 +134,7 @@ describe('GitLab CI/CD component templates against a running Berth', () => {
   });
 
   it('scan prints the findings and fails the job at fail-on', async () => {
-    const osvDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-6001', ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
-    try {
-      await fx.server.services.advisories.import(osvDir);
-    } finally {
-      await rm(osvDir, { recursive: true, force: true });
-    }
-    await fx.registry.pushImage('gl-dev/scanme', sha, { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    await fx.pushVulnerableImage('gl-dev/scanme', sha, 'CVE-2026-6001');
     let r = await runJob('scan', { image: 'gl-dev/scanme' }, { BERTH_DIGEST: '' });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Critical\s+CVE-2026-6001\s+minimist\s+1\.2\.5\s+1\.2\.6/);

@@ -4,8 +4,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthBin, pipelineFixture, repoRoot, runCommand, type PipelineFixture } from '../helpers/pipeline-fixture.ts';
 import { adminPassword } from '../helpers/test-server.ts';
-import { gzipLayer } from '../helpers/layers.ts';
-import { criticalVector, osvAdvisory, osvDirectory } from '../helpers/osv.ts';
 
 interface StepRun {
   code: number;
@@ -99,13 +97,7 @@ describe('the Jenkins shared library against a running Berth', () => {
   }, 60_000);
 
   it('berthScan returns the report and fails the build at failOn', async () => {
-    const osvDir = await osvDirectory([osvAdvisory({ id: 'CVE-2026-7001', ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
-    try {
-      await fx.server.services.advisories.import(osvDir);
-    } finally {
-      await rm(osvDir, { recursive: true, force: true });
-    }
-    await fx.registry.pushImage('jk-dev/scanme', '1', { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    await fx.pushVulnerableImage('jk-dev/scanme', '1', 'CVE-2026-7001');
     const r = await runStep('berthScan', { image: 'jk-dev/scanme:1' });
     expect(r.code, r.log).toBe(0);
     expect(r.result).toMatchObject({ failed: false, severity: 'Critical', summary: { total: 1 } });

@@ -7,6 +7,8 @@ import { stringify } from 'yaml';
 import { apiClient, type ApiCall } from './api-client.ts';
 import { OciTestClient } from './oci-client.ts';
 import { adminPassword, createTestServer, type TestServer } from './test-server.ts';
+import { gzipLayer } from './layers.ts';
+import { criticalVector, osvAdvisory, osvDirectory } from './osv.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const berthBin = path.join(repoRoot, 'bin', 'berth.mjs');
@@ -53,6 +55,11 @@ export interface PipelineFixture {
   berth(args: string[], options?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<RunResult>;
   /** Pushes a small random image; answers its digest. */
   pushImage(repository: string, tag: string): Promise<string>;
+  /**
+   * Imports one Critical OSV advisory for npm `minimist` (fixed in 1.2.6) as `cve` and pushes an image holding
+   * minimist 1.2.5: a scan of it finds exactly that vulnerability.
+   */
+  pushVulnerableImage(repository: string, tag: string, cve: string): Promise<void>;
   /** Puts a global label (created once) on an artifact. */
   label(repository: string, reference: string, name: string): Promise<void>;
   stop(): Promise<void>;
@@ -103,6 +110,15 @@ export async function pipelineFixture(prefix: string): Promise<PipelineFixture> 
     env,
     berth: (args, options = {}) => runCommand(process.execPath, [berthBin, ...args], { env: { ...env, ...options.env }, input: options.input }),
     pushImage: async (repository, tag) => (await registry.pushImage(repository, tag)).digest,
+    pushVulnerableImage: async (repository, tag, cve) => {
+      const dir = await osvDirectory([osvAdvisory({ id: cve, ecosystem: 'npm', name: 'minimist', fixed: '1.2.6', cvss: criticalVector })]);
+      try {
+        await server.services.advisories.import(dir);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      await registry.pushImage(repository, tag, { layers: [gzipLayer([{ path: 'srv/node_modules/minimist/package.json', content: JSON.stringify({ name: 'minimist', version: '1.2.5' }) }])] });
+    },
     label: async (repository, reference, name) => {
       let id = labelIds.get(name);
       if (id === undefined) {

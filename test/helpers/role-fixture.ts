@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { roles, type RoleId } from '../../server/auth/permissions.ts';
 import { usersRepo } from '../../server/users/users.repo.ts';
 import type { TestServer } from './test-server.ts';
@@ -61,4 +62,30 @@ export async function setUpCallers(server: TestServer): Promise<Map<Caller, stri
   });
   auth.set('systemRobot', basic(systemRobot.robot.name, systemRobot.secret));
   return auth;
+}
+
+/** A management API call as one caller: JSON bodies, project names as resource names. */
+export type MatrixApi = (method: string, path: string, body?: unknown) => Promise<Response>;
+
+/** Calls `/api/v2.0` on the server with the given Authorization (none for null or undefined). */
+export function matrixApi(server: TestServer, auth: string | null | undefined): MatrixApi {
+  return (method, path, body) =>
+    fetch(`${server.url}/api/v2.0${path}`, {
+      method,
+      headers: { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/json', 'X-Is-Resource-Name': 'true' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}
+
+/**
+ * One cell of a role matrix: an allowed caller gets the route's success status; a denied one 401 UNAUTHORIZED when
+ * anonymous, 403 FORBIDDEN otherwise, in Harbor's envelope.
+ */
+export async function expectCell(res: Response, cell: { caller: Caller; allowed: boolean; ok: number }): Promise<void> {
+  if (cell.allowed) {
+    expect(res.status, await res.text()).toBe(cell.ok);
+    return;
+  }
+  expect(res.status, await res.clone().text()).toBe(cell.caller === 'anonymous' ? 401 : 403);
+  expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe(cell.caller === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN');
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciTestClient } from '../helpers/oci-client.ts';
-import { callers, setUpCallers, type Caller } from '../helpers/role-fixture.ts';
+import { callers, expectCell, matrixApi, setUpCallers, type Caller, type MatrixApi } from '../helpers/role-fixture.ts';
 import { createTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -9,7 +9,7 @@ import { createTestServer, type TestServer } from '../helpers/test-server.ts';
  * ProjectAdmins; scanning an artifact and stopping a scan need Maintainer (Harbor's split); reports are read by
  * whoever may read the artifact. Denials are 401 for anonymous callers and 403 for everyone else.
  */
-type Api = (method: string, path: string, body?: unknown) => Promise<Response>;
+type Api = MatrixApi;
 
 interface Route {
   name: string;
@@ -46,14 +46,7 @@ const routes: Route[] = [
 
 describe('role matrix on the scanning routes', () => {
   const auths = new Map<Caller, string | null>();
-  const apiAs =
-    (auth: string | null | undefined): Api =>
-    (method, path, body) =>
-      fetch(`${server.url}/api/v2.0${path}`, {
-        method,
-        headers: { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/json', 'X-Is-Resource-Name': 'true' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+  const apiAs = (auth: string | null | undefined): Api => matrixApi(server, auth);
 
   beforeAll(async () => {
     server = await createTestServer();
@@ -68,11 +61,7 @@ describe('role matrix on the scanning routes', () => {
   const cells = routes.flatMap((route) => callers.map((caller) => ({ route, caller, allowed: route.allowed.includes(caller) })));
   it.each(cells.map((c) => [`${c.caller} ${c.route.name}: ${c.allowed ? 'allowed' : 'denied'}`, c] as const))('%s', async (_label, cell) => {
     const res = await cell.route.run(apiAs(auths.get(cell.caller)));
-    if (cell.allowed) expect(res.status, await res.text()).toBe(cell.route.ok);
-    else {
-      expect(res.status, await res.clone().text()).toBe(cell.caller === 'anonymous' ? 401 : 403);
-      expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe(cell.caller === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN');
-    }
+    await expectCell(res, { caller: cell.caller, allowed: cell.allowed, ok: cell.route.ok });
   });
 
   it('lets a robot granted scan:create scan', async () => {

@@ -124,6 +124,10 @@ export const advisoriesRepo = {
     await db('advisory_imports').where({ id }).update({ ...outcome, finished_at: db.fn.now() });
   },
 
+  async lastImportOf(db: Queryable, source: string): Promise<AdvisoryImportRow | undefined> {
+    return db('advisory_imports').where({ source }).orderBy('id', 'desc').first<AdvisoryImportRow | undefined>();
+  },
+
   async imports(db: Knex, limit: number): Promise<AdvisoryImportRow[]> {
     return db('advisory_imports').orderBy('id', 'desc').limit(limit).select<AdvisoryImportRow[]>('*');
   },

@@ -49,7 +49,7 @@ export class AdvisoriesService {
     const lastChange = await this.lastChange();
     const known = [...new Set([...this.configuredSources, ...imports.map((i) => i.source)])];
     const lastImports = new Map<string, AdvisoryImportRow | null>();
-    for (const source of known) lastImports.set(source, (await this.db('advisory_imports').where({ source }).orderBy('id', 'desc').first<AdvisoryImportRow | undefined>()) ?? null);
+    for (const source of known) lastImports.set(source, (await advisoriesRepo.lastImportOf(this.db, source)) ?? null);
     const stats = await advisoriesRepo.stats(this.db);
     const sources = [...new Set([...known, ...stats.bySource.map((s) => s.source)])];
     return {

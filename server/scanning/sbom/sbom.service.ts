@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import { accessoriesRepo } from '../../artifacts/accessories.repo.ts';
 import { artifactsRepo } from '../../artifacts/artifacts.repo.ts';
 import { BerthError } from '../../core/errors.ts';
 import type { ProjectRef } from '../../projects/projects.service.ts';
@@ -62,12 +63,9 @@ export class SbomService {
   }
 
   /** The SBOM document of an artifact in the given format; NOT_FOUND when it has none (not scanned by Berth). */
-  async document(repository: string, digest: string, format: SbomFormat): Promise<Buffer> {
-    const row = await this.db('artifacts as a')
-      .join('repositories as r', 'r.id', 'a.repository_id')
-      .where({ 'r.name': repository, 'a.subject_digest': digest, 'a.artifact_type': sbomArtifactType })
-      .orderBy('a.id', 'desc')
-      .first<{ digest: string; media_type: string } | undefined>('a.digest', 'a.media_type');
+  async document(artifact: { id: number }, format: SbomFormat): Promise<Buffer> {
+    // The newest SBOM attachment: accessories come newest first.
+    const row = (await accessoriesRepo.of(this.db, [artifact.id])).find((a) => a.artifact_type === sbomArtifactType && !a.cosign_tag);
     if (!row) throw new BerthError('NOT_FOUND', 'the artifact has no SBOM; scan it with the built-in scanner to generate one');
     const body = await artifactsRepo.manifestBytes(this.db, row.digest);
     if (!body) throw new BerthError('NOT_FOUND', 'the SBOM manifest is gone');

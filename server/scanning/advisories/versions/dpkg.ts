@@ -1,3 +1,5 @@
+import { splitEpoch } from './epoch-split.ts';
+
 /**
  * Debian package version ordering (Debian Policy §5.6.12), used for Debian and Ubuntu.
  * A version is `[epoch:]upstream[-revision]`.
@@ -15,19 +17,9 @@ const revisionChars = /^[A-Za-z0-9.+~]+$/;
 function parse(v: string): DpkgVersion | undefined {
   const s = v.trim();
   if (s === '') return undefined;
-  let epoch = 0;
-  let rest = s;
-  const colon = s.indexOf(':');
-  if (colon >= 0) {
-    const e = s.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) return undefined;
-    epoch = Number(e);
-    rest = s.slice(colon + 1);
-  }
-  // The revision is everything after the last hyphen; the upstream part may itself hold hyphens.
-  const dash = rest.lastIndexOf('-');
-  const upstream = dash >= 0 ? rest.slice(0, dash) : rest;
-  const revision = dash >= 0 ? rest.slice(dash + 1) : '';
+  const split = splitEpoch(s);
+  if (!split) return undefined;
+  const { epoch, main: upstream, suffix: revision } = split;
   return { epoch, upstream, revision };
 }
 

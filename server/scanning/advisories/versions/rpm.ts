@@ -1,3 +1,5 @@
+import { splitEpoch } from './epoch-split.ts';
+
 /**
  * RPM version ordering: `[epoch:]version[-release]`, each part compared with rpmvercmp.
  * Used for Red Hat, Rocky Linux, AlmaLinux, SUSE and other RPM-based distributions.
@@ -11,19 +13,10 @@ interface Evr {
 
 function parse(v: string): Evr | undefined {
   const s = v.trim();
-  let epoch = 0;
-  let rest = s;
-  const colon = s.indexOf(':');
-  if (colon >= 0) {
-    const e = s.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) return undefined;
-    epoch = Number(e);
-    rest = s.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  const version = dash >= 0 ? rest.slice(0, dash) : rest;
-  const release = dash >= 0 ? rest.slice(dash + 1) : '';
-  if (version === '' || (dash >= 0 && release === '')) return undefined;
+  const split = splitEpoch(s);
+  if (!split) return undefined;
+  const { epoch, main: version, suffix: release, hasSuffix } = split;
+  if (version === '' || (hasSuffix && release === '')) return undefined;
   return { epoch, version, release };
 }
 
