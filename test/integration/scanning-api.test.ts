@@ -117,6 +117,11 @@ describe.each(databaseKinds)('scanning (%s)', (database) => {
     expect(status.ecosystems.map((e: { ecosystem: string }) => e.ecosystem)).toEqual(['Debian', 'PyPI', 'npm']);
     // Only administrators see it.
     expect((await api('GET', '/scanning/advisories', undefined, null)).status).toBe(401);
+    // A path that is not there is refused at once, and nothing is queued.
+    const missing = await api('POST', '/scanning/advisories/imports', { source: '/nonexistent/osv' });
+    expect(missing.status).toBe(400);
+    expect(await apiErrorCode(missing)).toBe('BAD_REQUEST');
+    expect((await api('POST', '/scanning/advisories/imports', {})).status).toBe(400);
   });
 
   it('imports a tarball as its own source, and a re-import replaces that source’s set', async () => {
@@ -287,6 +292,8 @@ describe.each(databaseKinds)('scanning (%s)', (database) => {
     expect(stored.access_credential).not.toContain('adapter-secret');
     expect((await api('POST', '/scanners', { name: 'fake-trivy', url: adapter.url })).status).toBe(409);
     expect((await api('POST', '/scanners', { name: 'x', url: 'file:///etc/passwd' })).status).toBe(400);
+    expect((await api('POST', '/scanners', { name: 'another-builtin', url: 'builtin://berth' })).status).toBe(400);
+    expect((await api('PUT', `/scanners/${uuid}`, { name: 'fake-trivy', url: 'builtin://berth' })).status).toBe(400);
     expect(((await (await api('GET', `/scanners/${uuid}/metadata`)).json()) as Record<string, any>).scanner).toEqual({ name: 'Fake Trivy', vendor: 'Berth tests', version: '0.9.0' });
     expect((await api('PATCH', `/scanners/${uuid}`, { is_default: true })).status).toBe(200);
     expect((await api('DELETE', `/scanners/${uuid}`)).status).toBe(412);

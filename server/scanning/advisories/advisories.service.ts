@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { BerthError } from '../../core/errors.ts';
 import type { Knex } from 'knex';
 import type { JobQueue } from '../../jobs/job-queue.ts';
 import type { AdvisoryImporter, ImportOutcome } from './advisory-import.ts';
@@ -35,6 +37,9 @@ export class AdvisoriesService {
 
   /** Queues an import of one source, or of every configured source. */
   async requestImport(source?: string): Promise<number | null> {
+    // A local path is checked now, so a typo is a 400 here rather than a failed job later; URLs are tried by the job.
+    if (source && !/^https?:\/\//i.test(source) && !(await stat(source).then(() => true, () => false))) throw new BerthError('BAD_REQUEST', `${source.slice(0, 300)} does not exist on the server`);
+    if (!source && this.configuredSources.length === 0) throw new BerthError('BAD_REQUEST', 'no advisory source is configured (scanning.advisorySources); name one in the request');
     const { id } = await this.jobs.enqueue(this.refreshJobType, source ? { source } : {});
     return id;
   }

@@ -66,6 +66,7 @@ export class ScannersService {
   }
 
   async create(input: ScannerRegistrationInput): Promise<ScannerRow> {
+    if (input.url === builtinScannerUrl) throw new BerthError('BAD_REQUEST', `${builtinScannerUrl} names the built-in scanner, which is registered already`);
     const row = await scannersRepo.insert(this.db, randomUUID(), this.fields(input));
     if (!row) throw new BerthError('CONFLICT', `a scanner named ${input.name} is registered already`);
     return row;
@@ -74,6 +75,7 @@ export class ScannersService {
   async update(uuid: string, input: ScannerRegistrationInput): Promise<void> {
     const row = await this.get(uuid);
     if (row.builtin && input.url !== row.url) throw new BerthError('PRECONDITION', 'the built-in scanner cannot be pointed at another URL');
+    if (!row.builtin && input.url === builtinScannerUrl) throw new BerthError('BAD_REQUEST', `${builtinScannerUrl} names the built-in scanner; an adapter needs its http(s) URL`);
     const fields = this.fields(input);
     // Harbor keeps the stored credential when an update leaves it out and still names an auth type.
     if (!input.access_credential && fields.auth) delete (fields as Partial<ScannerFields>).access_credential;
